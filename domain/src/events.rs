@@ -1,0 +1,342 @@
+//! The closed set of events the log may hold, each with a schema version.
+//!
+//! In the log an event is stored as its type name, its schema version and its
+//! fields as JSON (without the `type` tag). [`DomainEvent::encode`] produces that
+//! form; [`DomainEvent::decode`] reads it back, upcasting older versions first, so
+//! that every version ever written still loads.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::{MeetingId, RoomId, UserId};
+
+/// What an account may do beyond its own resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A regular account.
+    #[default]
+    User,
+    /// May act on every resource and use admin routes.
+    Admin,
+}
+
+/// A user account was created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRegistered {
+    /// The new account.
+    pub user_id: UserId,
+    /// As entered (trimmed); uniqueness is on the lowercased form.
+    pub email: String,
+    /// First name.
+    pub f_name: String,
+    /// Last name.
+    pub l_name: String,
+    /// Contact number.
+    pub phone_number: String,
+    /// Country of residence.
+    pub country: String,
+    /// Argon2id PHC string; the password itself never enters the log.
+    pub password_hash: String,
+    /// The account's role.
+    pub role: Role,
+    /// When the account was created.
+    pub registered_at: DateTime<Utc>,
+}
+
+/// An email address was reserved for an account (stream `user-email-{sha256}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailReserved {
+    /// The account the address belongs to.
+    pub user_id: UserId,
+    /// When it was reserved.
+    pub reserved_at: DateTime<Utc>,
+}
+
+/// A reservation whose account was never created was given up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailReservationReleased {
+    /// The account that had reserved the address and never registered.
+    pub user_id: UserId,
+    /// When it was released.
+    pub released_at: DateTime<Utc>,
+}
+
+/// A room was created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomCreated {
+    /// The new room.
+    pub room_id: RoomId,
+    /// The account that created it.
+    pub owner_id: UserId,
+    /// Display name.
+    pub name: String,
+    /// Kind of room, e.g. `meeting` or `conference`.
+    pub room_type: String,
+    /// Upper bound on participants, when set.
+    pub max_participants: Option<u32>,
+    /// Private rooms are not listed to others.
+    pub is_private: bool,
+    /// Peer-to-peer media instead of the SFU.
+    pub p2p: bool,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A meeting was created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingCreated {
+    /// The new meeting.
+    pub meeting_id: MeetingId,
+    /// Its title.
+    pub title: String,
+    /// The hosting account.
+    pub host_id: UserId,
+    /// Whether live transcription is on.
+    pub transcript_enabled: bool,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Some of a meeting's details changed; absent fields are unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingUpdated {
+    /// The meeting.
+    pub meeting_id: MeetingId,
+    /// Who changed it.
+    pub updated_by: UserId,
+    /// New title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// New transcript setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript_enabled: Option<bool>,
+    /// New summary flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_generated: Option<bool>,
+    /// The room the meeting takes place in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<RoomId>,
+    /// A recording to add to the meeting's list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_id: Option<String>,
+    /// When it changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An `Idempotency-Key` was bound to the stream its command acts on (stream
+/// `idempotency-{sha256(actor, key)}`), so a retried create reuses the same id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdempotencyKeyClaimed {
+    /// The stream the keyed command writes to.
+    pub target_stream: String,
+    /// When the key was first seen.
+    pub claimed_at: DateTime<Utc>,
+}
+
+/// Every event the log may hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+#[allow(missing_docs)]
+pub enum DomainEvent {
+    UserRegistered(UserRegistered),
+    EmailReserved(EmailReserved),
+    EmailReservationReleased(EmailReservationReleased),
+    RoomCreated(RoomCreated),
+    MeetingCreated(MeetingCreated),
+    MeetingUpdated(MeetingUpdated),
+    IdempotencyKeyClaimed(IdempotencyKeyClaimed),
+}
+
+/// An event in its stored form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedEvent {
+    /// The type name, e.g. `MeetingCreated`.
+    pub event_type: &'static str,
+    /// The schema version the data is written in.
+    pub schema_version: u32,
+    /// The event's fields.
+    pub data: Value,
+}
+
+/// Why stored data could not be read as an event.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// Not a type this build knows.
+    #[error("unknown event type {0}")]
+    UnknownType(String),
+    /// Written by a newer build than this one.
+    #[error("{event_type} v{version} is newer than the supported v{supported}")]
+    FutureVersion {
+        /// The type name.
+        event_type: String,
+        /// The stored version.
+        version: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// The fields do not match the type.
+    #[error("malformed {event_type}: {source}")]
+    Malformed {
+        /// The type name.
+        event_type: String,
+        /// What serde said.
+        source: serde_json::Error,
+    },
+}
+
+/// Every event type with its current schema version: the catalogue that generated
+/// schemas and golden fixtures are checked against.
+pub const EVENT_TYPES: &[(&str, u32)] = &[
+    ("UserRegistered", 1),
+    ("EmailReserved", 1),
+    ("EmailReservationReleased", 1),
+    ("RoomCreated", 1),
+    ("MeetingCreated", 1),
+    ("MeetingUpdated", 1),
+    ("IdempotencyKeyClaimed", 1),
+];
+
+/// The current schema version of a type, if the type is known.
+pub fn current_version(event_type: &str) -> Option<u32> {
+    EVENT_TYPES
+        .iter()
+        .find(|(name, _)| *name == event_type)
+        .map(|(_, v)| *v)
+}
+
+/// Rewrites `data` of `event_type` from `version` to `version + 1`. Each change to
+/// an event's shape adds an arm here and bumps its entry in [`EVENT_TYPES`].
+fn upcast_once(event_type: &str, version: u32, data: Value) -> Value {
+    match (event_type, version) {
+        // No event has changed shape since v1 yet.
+        _ => data,
+    }
+}
+
+impl DomainEvent {
+    /// The type name stored in the log.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Self::UserRegistered(_) => "UserRegistered",
+            Self::EmailReserved(_) => "EmailReserved",
+            Self::EmailReservationReleased(_) => "EmailReservationReleased",
+            Self::RoomCreated(_) => "RoomCreated",
+            Self::MeetingCreated(_) => "MeetingCreated",
+            Self::MeetingUpdated(_) => "MeetingUpdated",
+            Self::IdempotencyKeyClaimed(_) => "IdempotencyKeyClaimed",
+        }
+    }
+
+    /// The schema version this build writes for the event's type.
+    pub fn schema_version(&self) -> u32 {
+        current_version(self.event_type()).unwrap_or(1)
+    }
+
+    /// The stored form: type, version and fields without the tag.
+    pub fn encode(&self) -> EncodedEvent {
+        let mut data = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut data {
+            map.remove("type");
+        }
+        EncodedEvent {
+            event_type: self.event_type(),
+            schema_version: self.schema_version(),
+            data,
+        }
+    }
+
+    /// Reads a stored event, upcasting it to the current version first.
+    pub fn decode(event_type: &str, schema_version: u32, data: Value) -> Result<Self, DecodeError> {
+        let supported = current_version(event_type)
+            .ok_or_else(|| DecodeError::UnknownType(event_type.to_owned()))?;
+        if schema_version > supported {
+            return Err(DecodeError::FutureVersion {
+                event_type: event_type.to_owned(),
+                version: schema_version,
+                supported,
+            });
+        }
+        let mut data = data;
+        for version in schema_version.max(1)..supported {
+            data = upcast_once(event_type, version, data);
+        }
+        let mut tagged = match data {
+            Value::Object(map) => map,
+            other => {
+                let mut map = serde_json::Map::new();
+                map.insert("value".into(), other);
+                map
+            }
+        };
+        tagged.insert("type".into(), Value::String(event_type.to_owned()));
+        serde_json::from_value(Value::Object(tagged)).map_err(|source| DecodeError::Malformed {
+            event_type: event_type.to_owned(),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn meeting_created() -> DomainEvent {
+        DomainEvent::MeetingCreated(MeetingCreated {
+            meeting_id: "68ee4b39b22d6134386fc5dc".parse().unwrap(),
+            title: "dsa".into(),
+            host_id: "68de7a9d8f40ff41c940c7fb".parse().unwrap(),
+            transcript_enabled: false,
+            created_at: Utc.with_ymd_and_hms(2025, 10, 14, 13, 8, 9).unwrap(),
+        })
+    }
+
+    #[test]
+    fn encoding_drops_the_tag_and_decoding_restores_the_event() {
+        let event = meeting_created();
+        let encoded = event.encode();
+        assert_eq!(encoded.event_type, "MeetingCreated");
+        assert_eq!(encoded.schema_version, 1);
+        assert!(encoded.data.get("type").is_none());
+        assert_eq!(encoded.data["hostId"], "68de7a9d8f40ff41c940c7fb");
+        let back = DomainEvent::decode("MeetingCreated", 1, encoded.data).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn every_variant_is_in_the_catalogue() {
+        assert_eq!(current_version(meeting_created().event_type()), Some(1));
+        let names: Vec<_> = EVENT_TYPES.iter().map(|(n, _)| *n).collect();
+        let mut dedup = names.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(dedup.len(), names.len());
+    }
+
+    #[test]
+    fn unknown_types_and_future_versions_are_refused() {
+        assert!(matches!(
+            DomainEvent::decode("Nope", 1, serde_json::json!({})),
+            Err(DecodeError::UnknownType(_))
+        ));
+        assert!(matches!(
+            DomainEvent::decode("MeetingCreated", 9, meeting_created().encode().data),
+            Err(DecodeError::FutureVersion { version: 9, .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_data_is_reported_not_panicked() {
+        let err = DomainEvent::decode("MeetingCreated", 1, serde_json::json!({"title": 3})).unwrap_err();
+        assert!(matches!(err, DecodeError::Malformed { .. }));
+    }
+}

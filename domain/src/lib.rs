@@ -1,0 +1,24 @@
+//! The pure domain of Altegon Meet: typed ids, the closed set of events, and the
+//! aggregates (User, EmailReservation, Room, Meeting, IdempotencyClaim) as plain
+//! `decide`/`evolve` functions.
+//!
+//! Nothing here does IO: clocks, ids and password hashes are put into commands by
+//! the `commands` crate before `decide` runs, which keeps every business rule a
+//! synchronous function with sentence-like tests.
+#![warn(missing_docs)]
+
+pub mod aggregate;
+pub mod email_reservation;
+pub mod error;
+pub mod events;
+pub mod idempotency;
+pub mod ids;
+pub mod meeting;
+pub mod room;
+pub mod user;
+pub mod validate;
+
+pub use aggregate::Aggregate;
+pub use error::DomainError;
+pub use events::{DecodeError, DomainEvent, EncodedEvent};
+pub use ids::{MeetingId, ObjectId, ParseIdError, RoomId, UserId};

@@ -1,0 +1,175 @@
+//! The Room aggregate (stream `room-{id}`): a virtual room owned by one account.
+
+use chrono::{DateTime, Utc};
+
+use crate::events::RoomCreated;
+use crate::validate::required_text;
+use crate::{Aggregate, DomainError, DomainEvent, RoomId, UserId};
+
+/// Upper bound for `maxParticipants`.
+pub const MAX_PARTICIPANTS_LIMIT: u32 = 10_000;
+
+/// The Room aggregate.
+pub struct Room;
+
+/// What is known of a room.
+#[derive(Debug, Clone, Default)]
+pub struct RoomState {
+    /// Set once created.
+    pub created: Option<RoomCreated>,
+}
+
+/// Commands for a room.
+#[derive(Debug, Clone)]
+pub enum RoomCommand {
+    /// Create the room.
+    Create {
+        /// The new room's id.
+        room_id: RoomId,
+        /// The creating account.
+        owner_id: UserId,
+        /// Display name.
+        name: String,
+        /// Kind of room (`meeting`, `conference`, `webinar`, `live`, ...).
+        room_type: String,
+        /// Optional upper bound on participants.
+        max_participants: Option<u32>,
+        /// Hidden from others.
+        is_private: bool,
+        /// Peer-to-peer media.
+        p2p: bool,
+        /// The time of the request.
+        now: DateTime<Utc>,
+    },
+}
+
+impl Aggregate for Room {
+    type State = RoomState;
+    type Command = RoomCommand;
+    const STREAM_PREFIX: &'static str = "room";
+
+    fn evolve(mut state: RoomState, event: &DomainEvent) -> RoomState {
+        if let DomainEvent::RoomCreated(e) = event {
+            state.created = Some(e.clone());
+        }
+        state
+    }
+
+    fn decide(state: &RoomState, command: &RoomCommand) -> Result<Vec<DomainEvent>, DomainError> {
+        let RoomCommand::Create {
+            room_id,
+            owner_id,
+            name,
+            room_type,
+            max_participants,
+            is_private,
+            p2p,
+            now,
+        } = command;
+        if state.created.is_some() {
+            return Err(DomainError::AlreadyExists("room"));
+        }
+        let room_type = required_text("type", room_type, 32)?.to_lowercase();
+        if !room_type
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(DomainError::invalid(
+                "type",
+                "may hold letters, digits, '-' and '_' only",
+            ));
+        }
+        if let Some(max) = max_participants {
+            if *max == 0 || *max > MAX_PARTICIPANTS_LIMIT {
+                return Err(DomainError::invalid(
+                    "maxParticipants",
+                    format!("must be between 1 and {MAX_PARTICIPANTS_LIMIT}"),
+                ));
+            }
+        }
+        Ok(vec![DomainEvent::RoomCreated(RoomCreated {
+            room_id: *room_id,
+            owner_id: *owner_id,
+            name: required_text("name", name, 200)?,
+            room_type,
+            max_participants: *max_participants,
+            is_private: *is_private,
+            p2p: *p2p,
+            created_at: *now,
+        })])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::scenario::given;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 8, 28, 9, 0, 0).unwrap()
+    }
+
+    fn create() -> RoomCommand {
+        RoomCommand::Create {
+            room_id: "68aff60d0d7bbb02c917906d".parse().unwrap(),
+            owner_id: "68afea5f8ed95fae8f7f6d86".parse().unwrap(),
+            name: "Haseeb Asif".into(),
+            room_type: "Conference".into(),
+            max_participants: Some(20),
+            is_private: false,
+            p2p: true,
+            now: now(),
+        }
+    }
+
+    fn created() -> DomainEvent {
+        DomainEvent::RoomCreated(RoomCreated {
+            room_id: "68aff60d0d7bbb02c917906d".parse().unwrap(),
+            owner_id: "68afea5f8ed95fae8f7f6d86".parse().unwrap(),
+            name: "Haseeb Asif".into(),
+            room_type: "conference".into(),
+            max_participants: Some(20),
+            is_private: false,
+            p2p: true,
+            created_at: now(),
+        })
+    }
+
+    #[test]
+    fn a_room_is_created_with_its_type_lowercased() {
+        given::<Room>([]).when(create()).then([created()]);
+    }
+
+    #[test]
+    fn a_room_is_created_once() {
+        given::<Room>([created()])
+            .when(create())
+            .then_err(DomainError::AlreadyExists("room"));
+    }
+
+    #[test]
+    fn a_room_needs_a_name_and_a_plain_type() {
+        let mut cmd = create();
+        let RoomCommand::Create { name, .. } = &mut cmd;
+        name.clear();
+        given::<Room>([]).when(cmd).then_invalid("name");
+
+        let mut cmd = create();
+        let RoomCommand::Create { room_type, .. } = &mut cmd;
+        *room_type = "con ference".into();
+        given::<Room>([]).when(cmd).then_invalid("type");
+    }
+
+    #[test]
+    fn max_participants_must_be_positive_and_bounded() {
+        for bad in [0, MAX_PARTICIPANTS_LIMIT + 1] {
+            let mut cmd = create();
+            let RoomCommand::Create {
+                max_participants, ..
+            } = &mut cmd;
+            *max_participants = Some(bad);
+            given::<Room>([]).when(cmd).then_invalid("maxParticipants");
+        }
+    }
+}

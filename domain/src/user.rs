@@ -1,0 +1,192 @@
+//! The User aggregate (stream `user-{id}`): registration of an account.
+//!
+//! Email uniqueness is not decided here but by [`crate::email_reservation`], whose
+//! stream is appended first; this aggregate only guards against registering the same
+//! id twice and validates the profile.
+
+use chrono::{DateTime, Utc};
+
+use crate::events::{Role, UserRegistered};
+use crate::validate::{normalized_email, required_text};
+use crate::{Aggregate, DomainError, DomainEvent, UserId};
+
+/// The User aggregate.
+pub struct User;
+
+/// What is known of an account.
+#[derive(Debug, Clone, Default)]
+pub struct UserState {
+    /// Set once registered.
+    pub registered: Option<UserRegistered>,
+}
+
+/// Commands for a user account.
+#[derive(Debug, Clone)]
+pub enum UserCommand {
+    /// Create the account. The password is already hashed by the caller.
+    Register {
+        /// The new account's id.
+        user_id: UserId,
+        /// Email as entered.
+        email: String,
+        /// First name.
+        f_name: String,
+        /// Last name.
+        l_name: String,
+        /// Contact number.
+        phone_number: String,
+        /// Country of residence.
+        country: String,
+        /// Argon2id PHC string.
+        password_hash: String,
+        /// Role of the new account.
+        role: Role,
+        /// The time of the request.
+        now: DateTime<Utc>,
+    },
+}
+
+impl Aggregate for User {
+    type State = UserState;
+    type Command = UserCommand;
+    const STREAM_PREFIX: &'static str = "user";
+
+    fn evolve(mut state: UserState, event: &DomainEvent) -> UserState {
+        if let DomainEvent::UserRegistered(e) = event {
+            state.registered = Some(e.clone());
+        }
+        state
+    }
+
+    fn decide(state: &UserState, command: &UserCommand) -> Result<Vec<DomainEvent>, DomainError> {
+        match command {
+            UserCommand::Register {
+                user_id,
+                email,
+                f_name,
+                l_name,
+                phone_number,
+                country,
+                password_hash,
+                role,
+                now,
+            } => {
+                if state.registered.is_some() {
+                    return Err(DomainError::AlreadyExists("user"));
+                }
+                normalized_email(email)?;
+                let phone = required_text("phoneNumber", phone_number, 32)?;
+                if !phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
+                {
+                    return Err(DomainError::invalid("phoneNumber", "must contain digits only"));
+                }
+                if password_hash.is_empty() {
+                    return Err(DomainError::invalid("password", "must not be empty"));
+                }
+                Ok(vec![DomainEvent::UserRegistered(UserRegistered {
+                    user_id: *user_id,
+                    email: email.trim().to_owned(),
+                    f_name: required_text("fName", f_name, 100)?,
+                    l_name: required_text("lName", l_name, 100)?,
+                    phone_number: phone,
+                    country: required_text("country", country, 100)?,
+                    password_hash: password_hash.clone(),
+                    role: *role,
+                    registered_at: *now,
+                })])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::scenario::given;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 8, 28, 9, 0, 0).unwrap()
+    }
+
+    fn haseeb() -> UserId {
+        "68afea5f8ed95fae8f7f6d86".parse().unwrap()
+    }
+
+    fn register() -> UserCommand {
+        UserCommand::Register {
+            user_id: haseeb(),
+            email: " haseeb@altegon.com ".into(),
+            f_name: "Haseeb".into(),
+            l_name: "Asif".into(),
+            phone_number: "923085000453".into(),
+            country: "Pakistan".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            role: Role::User,
+            now: now(),
+        }
+    }
+
+    fn registered() -> DomainEvent {
+        DomainEvent::UserRegistered(UserRegistered {
+            user_id: haseeb(),
+            email: "haseeb@altegon.com".into(),
+            f_name: "Haseeb".into(),
+            l_name: "Asif".into(),
+            phone_number: "923085000453".into(),
+            country: "Pakistan".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            role: Role::User,
+            registered_at: now(),
+        })
+    }
+
+    #[test]
+    fn a_new_user_registers() {
+        given::<User>([]).when(register()).then([registered()]);
+    }
+
+    #[test]
+    fn the_same_account_cannot_register_twice() {
+        given::<User>([registered()])
+            .when(register())
+            .then_err(DomainError::AlreadyExists("user"));
+    }
+
+    #[test]
+    fn a_malformed_email_is_refused() {
+        let mut cmd = register();
+        let UserCommand::Register { email, .. } = &mut cmd;
+        *email = "haseeb.altegon.com".into();
+        given::<User>([]).when(cmd).then_invalid("email");
+    }
+
+    #[test]
+    fn names_and_country_are_required() {
+        for field in ["fName", "lName", "country"] {
+            let mut cmd = register();
+            let UserCommand::Register {
+                f_name,
+                l_name,
+                country,
+                ..
+            } = &mut cmd;
+            match field {
+                "fName" => f_name.clear(),
+                "lName" => *l_name = "  ".into(),
+                _ => country.clear(),
+            }
+            given::<User>([]).when(cmd).then_invalid(field);
+        }
+    }
+
+    #[test]
+    fn a_phone_number_holds_digits() {
+        let mut cmd = register();
+        let UserCommand::Register { phone_number, .. } = &mut cmd;
+        *phone_number = "call me".into();
+        given::<User>([]).when(cmd).then_invalid("phoneNumber");
+    }
+}
