@@ -34,6 +34,23 @@ pub fn normalized_email(value: &str) -> Result<String, DomainError> {
     Ok(email)
 }
 
+/// Shortest accepted password.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest accepted password (argon2 input stays bounded).
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// A password long enough to resist guessing and short enough to hash cheaply.
+pub fn password_policy(password: &str) -> Result<(), DomainError> {
+    let n = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
+        return Err(DomainError::invalid(
+            "password",
+            format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +66,13 @@ mod tests {
             let err = normalized_email(bad).unwrap_err();
             assert!(matches!(err, DomainError::Invalid { field: "email", .. }), "{bad}");
         }
+    }
+
+    #[test]
+    fn passwords_must_be_8_to_128_characters() {
+        assert!(password_policy("AB1239001").is_ok());
+        assert!(password_policy("short").is_err());
+        assert!(password_policy(&"x".repeat(129)).is_err());
     }
 
     #[test]

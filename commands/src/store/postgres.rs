@@ -1,0 +1,235 @@
+//! The PostgreSQL event log.
+//!
+//! An append is one call of the SQL function `altegon_append_events` (see
+//! `sql/postgres.sql`): it locks the stream's head row, checks the expected version
+//! and idempotency, chains the hashes and inserts the events, in one round trip, so
+//! concurrent appenders to different streams share PostgreSQL's group commit.
+//!
+//! Positions come from transaction ids, and readers stop below the oldest running
+//! transaction: an event whose transaction commits late can never appear behind a
+//! position a subscriber has already passed (the sequence-gap problem). Appends in
+//! this process wake its subscribers at once; others are seen by polling.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Acquire, Row};
+use tokio::sync::watch;
+
+use super::{
+    AppendResult, EventFilter, EventStore, EventStream, ExpectedVersion, NewEvent, Position,
+    ReadDirection, RecordedEvent, StoreError, StreamFrom, SubscriptionStart, subscription,
+    to_i64, to_u64, validate_append,
+};
+
+const SCHEMA: &str = include_str!("sql/postgres.sql");
+/// How often subscribers look for appends made by other processes.
+const POLL: Duration = Duration::from_millis(100);
+const COLUMNS: &str = "position, event_id, stream_id, stream_version, event_type, \
+    schema_version, data, metadata, recorded_at, prev_hash, hash";
+
+/// The PostgreSQL event store; clones share one pool.
+#[derive(Clone)]
+pub struct PostgresEventStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    head: watch::Sender<Position>,
+}
+
+impl PostgresEventStore {
+    /// Connects to `url` and creates the schema when missing.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await?;
+        Self::with_pool(pool).await
+    }
+
+    /// Uses an existing pool; creates the schema when missing.
+    pub async fn with_pool(pool: PgPool) -> Result<Self, StoreError> {
+        let mut conn = pool.acquire().await?;
+        // Serialize schema set-up between processes starting together.
+        sqlx::query("SELECT pg_advisory_lock(hashtext('altegon_event_store_schema'))")
+            .execute(&mut *conn)
+            .await?;
+        let created = sqlx::raw_sql(SCHEMA).execute(&mut *conn).await;
+        sqlx::query("SELECT pg_advisory_unlock(hashtext('altegon_event_store_schema'))")
+            .execute(&mut *conn)
+            .await?;
+        created?;
+        let (head, _) = watch::channel(0);
+        Ok(Self {
+            inner: Arc::new(Inner { pool, head }),
+        })
+    }
+
+    /// The pool, for callers that append inside their own transaction.
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    /// Appends inside the caller's transaction (or connection): the events become
+    /// visible when it commits. Subscribers of this process are not woken; they see
+    /// the events at their next poll.
+    pub async fn append_in(
+        conn: &mut PgConnection,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<AppendResult, StoreError> {
+        validate_append(stream, events)?;
+        let expected_code: i64 = match expected {
+            ExpectedVersion::Any => -1,
+            ExpectedVersion::NoStream => -2,
+            ExpectedVersion::StreamExists => -3,
+            ExpectedVersion::Exact(v) => i64::try_from(v)
+                .map_err(|_| StoreError::InvalidAppend("expected version out of range".into()))?,
+        };
+        let ids: Vec<_> = events.iter().map(|e| e.event_id).collect();
+        let types: Vec<_> = events.iter().map(|e| e.event_type.as_str()).collect();
+        let schema_versions = events
+            .iter()
+            .map(|e| i32::try_from(e.schema_version))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| StoreError::InvalidAppend("schema version out of range".into()))?;
+        let data: Vec<_> = events.iter().map(|e| e.data.to_string()).collect();
+        let metadata: Vec<_> = events.iter().map(|e| e.metadata.to_string()).collect();
+        let (status, current, first, last): (String, i64, Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT * FROM altegon_append_events($1, $2, $3, $4, $5, $6, $7)")
+                .bind(stream)
+                .bind(expected_code)
+                .bind(&ids)
+                .bind(&types)
+                .bind(&schema_versions)
+                .bind(&data)
+                .bind(&metadata)
+                .fetch_one(&mut *conn)
+                .await?;
+        match (status.as_str(), first, last) {
+            ("ok" | "duplicate", Some(first), Some(last)) => Ok(AppendResult {
+                stream_version: to_u64(current),
+                first_position: to_u64(first),
+                last_position: to_u64(last),
+            }),
+            ("wrong_version", _, _) => Err(StoreError::WrongExpectedVersion {
+                stream: stream.to_owned(),
+                expected,
+                actual: current,
+            }),
+            ("id_reused", _, _) => Err(StoreError::EventIdReused),
+            (other, _, _) => Err(StoreError::Backend(format!("unexpected append status {other}"))),
+        }
+    }
+}
+
+#[async_trait]
+impl EventStore for PostgresEventStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn append_to_stream(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        let mut conn = self.inner.pool.acquire().await?;
+        let result = Self::append_in(conn.acquire().await?, stream, expected, &events).await?;
+        self.inner.head.send_if_modified(|h| {
+            let newer = result.last_position > *h;
+            *h = (*h).max(result.last_position);
+            newer
+        });
+        Ok(result)
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &str,
+        direction: ReadDirection,
+        from: StreamFrom,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = match direction {
+            ReadDirection::Forwards => format!(
+                "SELECT {COLUMNS} FROM events WHERE stream_id = $1 AND stream_version >= $2 \
+                 ORDER BY stream_version ASC LIMIT $3"
+            ),
+            ReadDirection::Backwards => format!(
+                "SELECT {COLUMNS} FROM events WHERE stream_id = $1 AND stream_version <= $2 \
+                 ORDER BY stream_version DESC LIMIT $3"
+            ),
+        };
+        let from = match (direction, from) {
+            (_, StreamFrom::Version(v)) => to_i64(v),
+            (ReadDirection::Forwards, StreamFrom::Edge) => 0,
+            (ReadDirection::Backwards, StreamFrom::Edge) => i64::MAX,
+        };
+        let rows = sqlx::query(&sql)
+            .bind(stream)
+            .bind(from)
+            .bind(to_i64(max_count as u64))
+            .fetch_all(&self.inner.pool)
+            .await?;
+        rows.iter().map(recorded_from_row).collect()
+    }
+
+    async fn read_all(
+        &self,
+        after: Position,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE position > $1 AND position < altegon_stable_bound() \
+             ORDER BY position LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(to_i64(after))
+            .bind(to_i64(max_count as u64))
+            .fetch_all(&self.inner.pool)
+            .await?;
+        rows.iter().map(recorded_from_row).collect()
+    }
+
+    async fn head_position(&self) -> Result<Position, StoreError> {
+        let head: Option<i64> =
+            sqlx::query_scalar("SELECT max(position) FROM events WHERE position < altegon_stable_bound()")
+                .fetch_one(&self.inner.pool)
+                .await?;
+        Ok(head.map_or(0, to_u64))
+    }
+
+    fn subscribe_to_all(&self, start: SubscriptionStart, filter: EventFilter) -> EventStream {
+        subscription::spawn(self.clone(), start, filter, self.inner.head.subscribe(), POLL)
+    }
+
+    async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}
+
+fn recorded_from_row(row: &PgRow) -> Result<RecordedEvent, StoreError> {
+    let corrupt = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
+    Ok(RecordedEvent {
+        position: to_u64(row.try_get("position").map_err(corrupt)?),
+        event_id: row.try_get("event_id").map_err(corrupt)?,
+        stream_id: row.try_get("stream_id").map_err(corrupt)?,
+        stream_version: to_u64(row.try_get("stream_version").map_err(corrupt)?),
+        event_type: row.try_get("event_type").map_err(corrupt)?,
+        schema_version: u32::try_from(row.try_get::<i32, _>("schema_version").map_err(corrupt)?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        data: row.try_get("data").map_err(corrupt)?,
+        metadata: row.try_get("metadata").map_err(corrupt)?,
+        recorded_at: row.try_get("recorded_at").map_err(corrupt)?,
+        prev_hash: row.try_get("prev_hash").map_err(corrupt)?,
+        hash: row.try_get("hash").map_err(corrupt)?,
+    })
+}

@@ -1,0 +1,122 @@
+-- Event log schema for the PostgreSQL backend.
+--
+-- A position is (transaction id << 20) + index of the event in its transaction.
+-- Readers only return positions below (oldest running transaction id << 20): every
+-- transaction that could still commit has an id at or above that, so no event can
+-- later appear below a position a reader has already passed (no sequence gaps).
+CREATE TABLE IF NOT EXISTS events (
+    position       BIGINT      PRIMARY KEY,
+    event_id       UUID        NOT NULL UNIQUE,
+    stream_id      TEXT        NOT NULL,
+    stream_version BIGINT      NOT NULL,
+    event_type     TEXT        NOT NULL,
+    schema_version INT         NOT NULL,
+    data           TEXT        NOT NULL,
+    metadata       TEXT        NOT NULL,
+    recorded_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    prev_hash      TEXT        NOT NULL,
+    hash           TEXT        NOT NULL,
+    UNIQUE (stream_id, stream_version)
+);
+
+CREATE TABLE IF NOT EXISTS event_streams (
+    stream_id TEXT   PRIMARY KEY,
+    version   BIGINT NOT NULL,
+    last_hash TEXT   NOT NULL
+);
+
+-- Appends events to one stream in the caller's transaction.
+-- p_expected: -1 any, -2 no stream, -3 stream exists, n >= 0 exact version.
+-- status: 'ok', 'duplicate' (the same ids were appended before: their result),
+-- 'wrong_version' (current_version says where the stream is), 'id_reused'.
+CREATE OR REPLACE FUNCTION altegon_append_events(
+    p_stream TEXT,
+    p_expected BIGINT,
+    p_ids UUID[],
+    p_types TEXT[],
+    p_schema_versions INT[],
+    p_data TEXT[],
+    p_metadata TEXT[]
+) RETURNS TABLE (status TEXT, current_version BIGINT, first_position BIGINT, last_position BIGINT)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    n          INT := cardinality(p_ids);
+    v_version  BIGINT;
+    v_hash     TEXT;
+    v_base     INT;
+    v_xid      BIGINT;
+    v_first    BIGINT;
+    v_pos      BIGINT;
+    v_new_hash TEXT;
+    d_count    INT;
+    d_min_ver  BIGINT;
+    d_max_ver  BIGINT;
+    d_min_pos  BIGINT;
+    d_max_pos  BIGINT;
+    d_same     BOOLEAN;
+BEGIN
+    -- Lock the stream's head row; appends to one stream are serialized here.
+    SELECT s.version, s.last_hash INTO v_version, v_hash
+      FROM event_streams s WHERE s.stream_id = p_stream FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO event_streams (stream_id, version, last_hash)
+             VALUES (p_stream, -1, repeat('0', 64))
+        ON CONFLICT (stream_id) DO NOTHING;
+        SELECT s.version, s.last_hash INTO v_version, v_hash
+          FROM event_streams s WHERE s.stream_id = p_stream FOR UPDATE;
+    END IF;
+
+    -- A retry of an append that already landed returns its result.
+    SELECT count(*), min(e.stream_version), max(e.stream_version), min(e.position),
+           max(e.position), bool_and(e.stream_id = p_stream)
+      INTO d_count, d_min_ver, d_max_ver, d_min_pos, d_max_pos, d_same
+      FROM events e WHERE e.event_id = ANY (p_ids);
+    IF d_count > 0 THEN
+        IF d_count = n AND d_same AND d_max_ver - d_min_ver = n - 1 THEN
+            RETURN QUERY SELECT 'duplicate'::TEXT, d_max_ver, d_min_pos, d_max_pos;
+        ELSE
+            RETURN QUERY SELECT 'id_reused'::TEXT, v_version, NULL::BIGINT, NULL::BIGINT;
+        END IF;
+        RETURN;
+    END IF;
+
+    IF NOT (p_expected = -1
+            OR (p_expected = -2 AND v_version = -1)
+            OR (p_expected = -3 AND v_version >= 0)
+            OR (p_expected >= 0 AND v_version = p_expected)) THEN
+        RETURN QUERY SELECT 'wrong_version'::TEXT, v_version, NULL::BIGINT, NULL::BIGINT;
+        RETURN;
+    END IF;
+
+    v_base := COALESCE(NULLIF(current_setting('altegon.tx_events', true), ''), '0')::INT;
+    IF v_base + n >= 1048576 THEN
+        RAISE EXCEPTION 'too many events in one transaction';
+    END IF;
+    PERFORM set_config('altegon.tx_events', (v_base + n)::TEXT, true);
+    v_xid := pg_current_xact_id()::TEXT::BIGINT;
+    v_first := (v_xid << 20) + v_base + 1;
+
+    FOR i IN 1..n LOOP
+        v_version := v_version + 1;
+        v_pos := (v_xid << 20) + v_base + i;
+        v_new_hash := encode(sha256(convert_to(
+            v_hash || E'\n' || p_stream || E'\n' || v_version::TEXT || E'\n' ||
+            p_ids[i]::TEXT || E'\n' || p_types[i] || E'\n' || p_schema_versions[i]::TEXT ||
+            E'\n' || p_data[i] || E'\n' || p_metadata[i], 'UTF8')), 'hex');
+        INSERT INTO events (position, event_id, stream_id, stream_version, event_type,
+                            schema_version, data, metadata, prev_hash, hash)
+             VALUES (v_pos, p_ids[i], p_stream, v_version, p_types[i],
+                     p_schema_versions[i], p_data[i], p_metadata[i], v_hash, v_new_hash);
+        v_hash := v_new_hash;
+    END LOOP;
+
+    UPDATE event_streams SET version = v_version, last_hash = v_hash WHERE stream_id = p_stream;
+    RETURN QUERY SELECT 'ok'::TEXT, v_version, v_first, v_pos;
+END;
+$fn$;
+
+-- The first position that is not yet final for readers.
+CREATE OR REPLACE FUNCTION altegon_stable_bound() RETURNS BIGINT
+LANGUAGE sql STABLE AS $fn$
+    SELECT pg_snapshot_xmin(pg_current_snapshot())::TEXT::BIGINT << 20
+$fn$;
