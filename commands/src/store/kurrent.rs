@@ -552,3 +552,52 @@ fn backend(e: kurrentdb::Error) -> StoreError {
 fn closed_error() -> StoreError {
     StoreError::Backend("the event store is closed".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_metadata_keeps_the_exact_texts() {
+        let stored = StoredMetadata {
+            schema_version: 2,
+            metadata: r#"{"z":1,"a":"x"}"#.into(),
+            prev_hash: chain::GENESIS_HASH.into(),
+            hash: "ab".into(),
+            recorded_at: DateTime::parse_from_rfc3339("2025-01-02T03:04:05.123456789Z")
+                .unwrap()
+                .to_utc(),
+        };
+        let json = serde_json::to_value(&stored).unwrap();
+        assert_eq!(json["schemaVersion"], 2);
+        assert_eq!(json["metadata"], r#"{"z":1,"a":"x"}"#);
+        assert_eq!(json["prevHash"], chain::GENESIS_HASH);
+        assert_eq!(json["hash"], "ab");
+        assert!(json["recordedAt"].is_string());
+        let back: StoredMetadata = serde_json::from_value(json).unwrap();
+        assert_eq!(back.metadata, stored.metadata);
+        assert_eq!(back.recorded_at, stored.recorded_at);
+    }
+
+    #[tokio::test]
+    async fn a_bad_connection_string_fails_without_showing_the_password() {
+        for url in [
+            "postgres://admin:s3cret@localhost:2113",
+            "kurrentdb://admin:s3cret@localhost:notaport",
+        ] {
+            match KurrentEventStore::connect(url).await {
+                Err(StoreError::Backend(msg)) => assert!(!msg.contains("s3cret"), "{msg}"),
+                Err(e) => panic!("unexpected error {e}"),
+                Ok(_) => panic!("{url} was accepted"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn connecting_to_no_server_fails_promptly() {
+        let started = std::time::Instant::now();
+        let result = KurrentEventStore::connect("kurrentdb://127.0.0.1:1?tls=false").await;
+        assert!(matches!(result, Err(StoreError::Backend(_))));
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+}
