@@ -13,7 +13,7 @@ use altegon_domain::meeting::{Caller, MeetingChanges};
 use altegon_domain::{DomainError, UserId};
 
 mod support;
-use support::Backend;
+use support::{Backend, wait_for_position};
 
 fn registration(email: &str) -> RegisterUser {
     RegisterUser {
@@ -50,14 +50,19 @@ async fn twenty_registrations_of_one_email_make_one_user(backend: Backend) {
         })
         .collect();
     let mut winners = Vec::new();
+    let mut position = 0;
     for t in tasks {
         match t.await.unwrap() {
-            Ok(r) => winners.push(r.user_id),
+            Ok(r) => {
+                winners.push(r.user_id);
+                position = r.position;
+            }
             Err(CommandError::Rejected(DomainError::EmailTaken)) => {}
             Err(other) => panic!("unexpected error: {other}"),
         }
     }
     assert_eq!(winners.len(), 1, "winners: {winners:?}");
+    wait_for_position(&store, position).await;
     let users: Vec<_> = store
         .read_all(0, 10_000)
         .await
@@ -88,10 +93,14 @@ async fn a_request_retried_with_its_idempotency_key_lands_once(backend: Backend)
         })
         .collect();
     let mut ids = HashSet::new();
+    let mut position = 0;
     for t in tasks {
-        ids.insert(t.await.unwrap().0);
+        let (id, p) = t.await.unwrap();
+        ids.insert(id);
+        position = position.max(p);
     }
     assert_eq!(ids.len(), 1, "every retry names the same meeting");
+    wait_for_position(&store, position).await;
     let created = store
         .read_all(0, 10_000)
         .await

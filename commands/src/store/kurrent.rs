@@ -153,7 +153,7 @@ impl KurrentEventStore {
         while out.len() < max {
             // One more than needed: a read from a position may return the event at
             // that position again, and each full page must move the cursor.
-            let want = max - out.len() + 1;
+            let want = (max - out.len()).saturating_add(1);
             let from = match cursor {
                 Some(p) => StreamPosition::Position(kurrent_position(p)),
                 None if backwards => StreamPosition::End,
@@ -250,6 +250,13 @@ impl EventStore for KurrentEventStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
         validate_append(stream, &events)?;
+        // Kurrent reserves these for its own streams and events; ours would vanish
+        // from `read_all` and subscriptions, which skip system events.
+        if stream.starts_with('$') || events.iter().any(|e| e.event_type.starts_with('$')) {
+            return Err(StoreError::InvalidAppend(
+                "stream names and event types starting with '$' are reserved by KurrentDB".into(),
+            ));
+        }
         self.check_open()?;
         // The exact texts that are hashed and stored.
         let texts = events

@@ -17,6 +17,7 @@ pub mod kurrent;
 pub mod postgres;
 pub mod sqlite;
 mod subscription;
+pub mod verify;
 
 use std::sync::Arc;
 
@@ -170,6 +171,12 @@ impl EventFilter {
         }
     }
 
+    /// Also events of streams starting with `prefix`.
+    pub fn or_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.stream_prefixes.push(prefix.into());
+        self
+    }
+
     /// Events of these types.
     pub fn event_types<I: IntoIterator<Item = S>, S: Into<String>>(types: I) -> Self {
         Self {
@@ -196,7 +203,9 @@ pub enum SubscriptionStart {
     Beginning,
     /// From the first event after this position.
     After(Position),
-    /// Only events appended from now on.
+    /// Every event appended from now on. Where the log's readable end trails the
+    /// newest commits (PostgreSQL while other transactions run), a few events
+    /// appended just before may be delivered too; none appended later is missed.
     End,
 }
 
@@ -271,8 +280,26 @@ pub trait EventStore: Send + Sync + 'static {
     /// History from `start`, then live events, filtered; ends when dropped.
     fn subscribe_to_all(&self, start: SubscriptionStart, filter: EventFilter) -> EventStream;
 
+    /// Each stream's newest version and hash as the backend records them apart from
+    /// the events, when it does (`None` otherwise). Audits compare them with the log
+    /// to notice removed newest events.
+    async fn recorded_stream_heads(&self) -> Result<Option<Vec<StreamHead>>, StoreError> {
+        Ok(None)
+    }
+
     /// Flushes and closes; further calls fail.
     async fn close(&self);
+}
+
+/// A stream's newest version and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamHead {
+    /// The stream.
+    pub stream_id: String,
+    /// Its newest version.
+    pub version: u64,
+    /// Its newest event's hash.
+    pub hash: String,
 }
 
 /// A shared handle to whichever backend is configured.

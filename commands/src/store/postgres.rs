@@ -20,7 +20,7 @@ use tokio::sync::watch;
 
 use super::{
     AppendResult, EventFilter, EventStore, EventStream, ExpectedVersion, NewEvent, Position,
-    ReadDirection, RecordedEvent, StoreError, StreamFrom, SubscriptionStart, subscription,
+    ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart, subscription,
     to_i64, to_u64, validate_append,
 };
 
@@ -209,6 +209,23 @@ impl EventStore for PostgresEventStore {
 
     fn subscribe_to_all(&self, start: SubscriptionStart, filter: EventFilter) -> EventStream {
         subscription::spawn(self.clone(), start, filter, self.inner.head.subscribe(), POLL)
+    }
+
+    async fn recorded_stream_heads(&self) -> Result<Option<Vec<StreamHead>>, StoreError> {
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT stream_id, version, last_hash FROM event_streams WHERE version >= 0 ORDER BY stream_id",
+        )
+        .fetch_all(&self.inner.pool)
+        .await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|(stream_id, version, hash)| StreamHead {
+                    stream_id,
+                    version: to_u64(version),
+                    hash,
+                })
+                .collect(),
+        ))
     }
 
     async fn close(&self) {

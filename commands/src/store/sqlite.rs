@@ -29,7 +29,7 @@ use uuid::Uuid;
 use super::chain::{self, HashInput};
 use super::{
     AppendResult, EventFilter, EventStore, EventStream, ExpectedVersion, NewEvent, Position,
-    ReadDirection, RecordedEvent, StoreError, StreamFrom, SubscriptionStart, subscription,
+    ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart, subscription,
     to_i64, to_u64, validate_append, version_matches,
 };
 
@@ -181,6 +181,22 @@ impl EventStore for SqliteEventStore {
 
     fn subscribe_to_all(&self, start: SubscriptionStart, filter: EventFilter) -> EventStream {
         subscription::spawn(self.clone(), start, filter, self.inner.head.clone(), POLL)
+    }
+
+    async fn recorded_stream_heads(&self) -> Result<Option<Vec<StreamHead>>, StoreError> {
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT stream_id, version, last_hash FROM streams ORDER BY stream_id")
+                .fetch_all(&self.inner.reader)
+                .await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|(stream_id, version, hash)| StreamHead {
+                    stream_id,
+                    version: to_u64(version),
+                    hash,
+                })
+                .collect(),
+        ))
     }
 
     async fn close(&self) {
@@ -338,6 +354,15 @@ async fn append_one(
         prev_hash = hash;
         *next_position += 1;
     }
+    sqlx::query(
+        "INSERT INTO streams (stream_id, version, last_hash) VALUES (?, ?, ?) \
+         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash",
+    )
+    .bind(&request.stream)
+    .bind(version)
+    .bind(&prev_hash)
+    .execute(&mut *conn)
+    .await?;
     Ok(Ok(AppendResult {
         stream_version: to_u64(version),
         first_position: to_u64(first_position),

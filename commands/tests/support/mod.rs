@@ -9,6 +9,18 @@ use altegon_commands::store::sqlite::SqliteEventStore;
 use sqlx::Connection;
 use uuid::Uuid;
 
+/// Waits until the whole log up to `position` is readable. On PostgreSQL the log
+/// is readable only below the oldest running write transaction of the server, so a
+/// fresh append can take a moment to show while other tests write.
+#[allow(dead_code)]
+pub async fn wait_for_position(store: &SharedEventStore, position: u64) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while store.head_position().await.expect("head position") < position {
+        assert!(tokio::time::Instant::now() < deadline, "position {position} never became readable");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// The PostgreSQL server tests create their databases on.
 pub fn pg_admin_url() -> String {
     std::env::var("ALTEGON_TEST_PG_URL")
@@ -43,6 +55,7 @@ impl PgDatabase {
     }
 }
 
+#[allow(dead_code)]
 pub enum Backend {
     Sqlite(tempfile::TempDir),
     Postgres(PgDatabase),
@@ -58,6 +71,7 @@ impl Backend {
         Backend::Postgres(PgDatabase::create().await)
     }
 
+    #[allow(dead_code)]
     pub fn kurrent() -> Option<Self> {
         std::env::var("KURRENTDB_URL").ok().map(Backend::Kurrent)
     }
@@ -74,6 +88,23 @@ impl Backend {
             Backend::Kurrent(url) => {
                 Arc::new(KurrentEventStore::connect(url).await.expect("connect kurrentdb"))
             }
+        }
+    }
+
+    /// Runs raw SQL on the backend's storage (SQL backends only).
+    #[allow(dead_code)]
+    pub async fn execute(&self, sql: &str) {
+        match self {
+            Backend::Sqlite(dir) => {
+                let url = format!("sqlite://{}", dir.path().join("events.db").display());
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open sqlite");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect("run sql");
+            }
+            Backend::Postgres(db) => {
+                let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect("run sql");
+            }
+            Backend::Kurrent(_) => panic!("no SQL on KurrentDB"),
         }
     }
 

@@ -14,3 +14,11 @@ CREATE TABLE IF NOT EXISTS events (
     hash           TEXT    NOT NULL,
     UNIQUE (stream_id, stream_version)
 );
+
+-- Each stream's newest version and hash, written with its events. Lets an audit
+-- notice that a stream's newest events were removed, which the chain alone cannot.
+CREATE TABLE IF NOT EXISTS streams (
+    stream_id TEXT    PRIMARY KEY,
+    version   INTEGER NOT NULL,
+    last_hash TEXT    NOT NULL
+);

@@ -1,0 +1,267 @@
+//! The one configuration struct, layered: defaults, then an optional TOML file
+//! (`--config FILE` or `ALTEGON_CONFIG`), then `ALTEGON_*` environment variables.
+//! A bad value fails start-up with the key and the source that set it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// Server configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to listen on (`ALTEGON_LISTEN`).
+    pub listen: SocketAddr,
+    /// Where the embedded database and local blobs live (`ALTEGON_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// The event log (`ALTEGON_EVENT_STORE`): `sqlite`, a `postgres://` URL, or a
+    /// `kurrentdb://` / `esdb://` URL.
+    pub event_store: String,
+    /// The read-model database (`ALTEGON_DATABASE_URL`); SQLite in the data dir by default.
+    pub database_url: Option<String>,
+    /// Secret for HS256 tokens (`ALTEGON_JWT_SECRET`); generated and kept in the
+    /// data dir when unset.
+    #[serde(skip_serializing)]
+    pub jwt_secret: Option<SecretString>,
+    /// Connections per PostgreSQL pool (`ALTEGON_PG_MAX_CONNECTIONS`).
+    pub pg_max_connections: u32,
+    /// `text` or `json` log lines (`ALTEGON_LOG_FORMAT`); levels via `RUST_LOG`.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            data_dir: PathBuf::from("./data"),
+            event_store: "sqlite".into(),
+            database_url: None,
+            jwt_secret: None,
+            pg_max_connections: 16,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value is missing or malformed; the message names key and source.
+    #[error("configuration: {0}")]
+    Invalid(Box<figment::Error>),
+    /// A value parsed but is not acceptable.
+    #[error("configuration: {key}: {message}")]
+    Unacceptable {
+        /// The key, as an environment variable.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The data dir or the generated secret could not be written.
+    #[error("configuration: {0}")]
+    Io(String),
+}
+
+/// Which backend holds the event log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventStoreKind {
+    /// The embedded SQLite file in the data dir.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres(String),
+    /// A KurrentDB / EventStoreDB cluster.
+    Kurrent(String),
+}
+
+impl Config {
+    /// Loads defaults, then `file` (or `ALTEGON_CONFIG`) when given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let env_file = std::env::var_os("ALTEGON_CONFIG").map(PathBuf::from);
+        if let Some(path) = file.map(Path::to_path_buf).or(env_file) {
+            if !path.exists() {
+                return Err(ConfigError::Io(format!("config file {} not found", path.display())));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("ALTEGON_").ignore(&["config"]))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
+        config.event_store_kind()?;
+        if config.pg_max_connections == 0 {
+            return Err(ConfigError::Unacceptable {
+                key: "ALTEGON_PG_MAX_CONNECTIONS",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(config)
+    }
+
+    /// The event log backend named by `event_store`.
+    pub fn event_store_kind(&self) -> Result<EventStoreKind, ConfigError> {
+        let value = self.event_store.trim();
+        let scheme = value.split("://").next().unwrap_or_default().to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" if !value.contains("://") => Ok(EventStoreKind::Sqlite),
+            "postgres" | "postgresql" => Ok(EventStoreKind::Postgres(value.to_owned())),
+            "kurrentdb" | "kurrentdb+discover" | "esdb" | "esdb+discover" => {
+                Ok(EventStoreKind::Kurrent(value.to_owned()))
+            }
+            _ => Err(ConfigError::Unacceptable {
+                key: "ALTEGON_EVENT_STORE",
+                message: "must be `sqlite`, a postgres:// URL, or a kurrentdb:// or esdb:// URL"
+                    .into(),
+            }),
+        }
+    }
+
+    /// The embedded event log file.
+    pub fn sqlite_event_log(&self) -> PathBuf {
+        self.data_dir.join("events.db")
+    }
+
+    /// The read-model database URL, defaulting to SQLite in the data dir.
+    pub fn read_model_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("read-models.db").display())
+        })
+    }
+
+    /// The JWT secret: configured, or read from (or generated into) the data dir.
+    pub fn jwt_secret(&self) -> Result<SecretString, ConfigError> {
+        if let Some(secret) = &self.jwt_secret {
+            if secret.expose_secret().len() < 32 {
+                return Err(ConfigError::Unacceptable {
+                    key: "ALTEGON_JWT_SECRET",
+                    message: "must be at least 32 characters".into(),
+                });
+            }
+            return Ok(secret.clone());
+        }
+        let path = self.data_dir.join("jwt-secret");
+        let io = |e: std::io::Error| ConfigError::Io(format!("{}: {e}", path.display()));
+        if path.exists() {
+            let secret = std::fs::read_to_string(&path).map_err(io)?;
+            return Ok(SecretString::from(secret.trim().to_owned()));
+        }
+        std::fs::create_dir_all(&self.data_dir).map_err(io)?;
+        let secret = hex::encode(rand::random::<[u8; 32]>());
+        write_private(&path, &secret).map_err(io)?;
+        tracing::warn!(
+            path = %path.display(),
+            "ALTEGON_JWT_SECRET is not set; generated a secret and stored it in the data dir"
+        );
+        Ok(SecretString::from(secret))
+    }
+}
+
+/// Writes a file readable by its owner only.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_need_no_environment() {
+        Jail::expect_with(|_| {
+            let c = Config::load(None).unwrap();
+            assert_eq!(c.listen.to_string(), "0.0.0.0:8080");
+            assert_eq!(c.data_dir, PathBuf::from("./data"));
+            assert_eq!(c.event_store_kind().unwrap(), EventStoreKind::Sqlite);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("altegon.toml", "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"")?;
+            jail.set_env("ALTEGON_LISTEN", "127.0.0.1:9001");
+            let c = Config::load(Some(Path::new("altegon.toml"))).unwrap();
+            assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
+            assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("ALTEGON_LISTEN", "not-an-address");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("listen"), "{err}");
+            jail.set_env("ALTEGON_LISTEN", "127.0.0.1:1");
+            jail.set_env("ALTEGON_EVENT_STORE", "mysql://x");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("ALTEGON_EVENT_STORE"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn event_store_urls_pick_their_backend() {
+        let with = |s: &str| Config {
+            event_store: s.into(),
+            ..Config::default()
+        };
+        assert!(matches!(with("postgres://u@h/db").event_store_kind(), Ok(EventStoreKind::Postgres(_))));
+        assert!(matches!(with("esdb://h:2113?tls=false").event_store_kind(), Ok(EventStoreKind::Kurrent(_))));
+        assert!(matches!(with("kurrentdb://h:2113").event_store_kind(), Ok(EventStoreKind::Kurrent(_))));
+        assert!(with("sqlite://x").event_store_kind().is_err());
+    }
+
+    #[test]
+    fn a_missing_secret_is_generated_once_and_kept_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let first = c.jwt_secret().unwrap();
+        let second = c.jwt_secret().unwrap();
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        assert_eq!(first.expose_secret().len(), 64);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("jwt-secret")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_short_configured_secret_is_refused() {
+        let c = Config {
+            jwt_secret: Some(SecretString::from("short")),
+            ..Config::default()
+        };
+        assert!(c.jwt_secret().unwrap_err().to_string().contains("ALTEGON_JWT_SECRET"));
+    }
+}

@@ -1,0 +1,22 @@
+//! The `altegon-meet` server and its command-line tools.
+//!
+//! [`config`] reads the one typed configuration; [`server`] wires the event store,
+//! the command bus and the HTTP router and serves until shut down; [`cli`] holds the
+//! operator commands (`events tail|export`, `audit verify`, `bench`).
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod stores;
+pub mod telemetry;
+
+/// Installs the process-wide TLS crypto provider. Two rustls backends end up linked
+/// (the PostgreSQL and KurrentDB clients pull different ones), and rustls refuses
+/// to guess between them, so this must run before any TLS client is built.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
