@@ -62,7 +62,7 @@ impl Default for Config {
 pub enum ConfigError {
     /// A value is missing or malformed; the message names key and source.
     #[error("configuration: {0}")]
-    Invalid(Box<figment::Error>),
+    Invalid(String),
     /// A value parsed but is not acceptable.
     #[error("configuration: {key}: {message}")]
     Unacceptable {
@@ -101,7 +101,7 @@ impl Config {
         let config: Config = figment
             .merge(Env::prefixed("ALTEGON_").ignore(&["config"]))
             .extract()
-            .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
+            .map_err(describe)?;
         config.event_store_kind()?;
         if config.pg_max_connections == 0 {
             return Err(ConfigError::Unacceptable {
@@ -170,6 +170,28 @@ impl Config {
     }
 }
 
+/// Names each bad key both as the file key and as its environment variable.
+fn describe(error: figment::Error) -> ConfigError {
+    let lines: Vec<String> = error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".").to_lowercase();
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| format!(" (from {})", m.name))
+                .unwrap_or_default();
+            if key.is_empty() {
+                format!("{}{source}", e.kind)
+            } else {
+                let env = format!("ALTEGON_{}", key.replace('.', "_").to_uppercase());
+                format!("{key} / {env}: {}{source}", e.kind)
+            }
+        })
+        .collect();
+    ConfigError::Invalid(lines.join("; "))
+}
+
 /// Writes a file readable by its owner only.
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -216,7 +238,7 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.set_env("ALTEGON_LISTEN", "not-an-address");
             let err = Config::load(None).unwrap_err().to_string();
-            assert!(err.contains("listen"), "{err}");
+            assert!(err.contains("listen / ALTEGON_LISTEN"), "{err}");
             jail.set_env("ALTEGON_LISTEN", "127.0.0.1:1");
             jail.set_env("ALTEGON_EVENT_STORE", "mysql://x");
             let err = Config::load(None).unwrap_err().to_string();
