@@ -94,7 +94,10 @@ impl Config {
         let env_file = std::env::var_os("ALTEGON_CONFIG").map(PathBuf::from);
         if let Some(path) = file.map(Path::to_path_buf).or(env_file) {
             if !path.exists() {
-                return Err(ConfigError::Io(format!("config file {} not found", path.display())));
+                return Err(ConfigError::Io(format!(
+                    "config file {} not found",
+                    path.display()
+                )));
             }
             figment = figment.merge(Toml::file(path));
         }
@@ -115,7 +118,11 @@ impl Config {
     /// The event log backend named by `event_store`.
     pub fn event_store_kind(&self) -> Result<EventStoreKind, ConfigError> {
         let value = self.event_store.trim();
-        let scheme = value.split("://").next().unwrap_or_default().to_ascii_lowercase();
+        let scheme = value
+            .split("://")
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match scheme.as_str() {
             "sqlite" if !value.contains("://") => Ok(EventStoreKind::Sqlite),
             "postgres" | "postgresql" => Ok(EventStoreKind::Postgres(value.to_owned())),
@@ -138,7 +145,10 @@ impl Config {
     /// The read-model database URL, defaulting to SQLite in the data dir.
     pub fn read_model_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("read-models.db").display())
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("read-models.db").display()
+            )
         })
     }
 
@@ -206,6 +216,7 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return its large error type
 mod tests {
     use super::*;
     use figment::Jail;
@@ -224,7 +235,10 @@ mod tests {
     #[test]
     fn the_environment_overrides_the_file() {
         Jail::expect_with(|jail| {
-            jail.create_file("altegon.toml", "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"")?;
+            jail.create_file(
+                "altegon.toml",
+                "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"",
+            )?;
             jail.set_env("ALTEGON_LISTEN", "127.0.0.1:9001");
             let c = Config::load(Some(Path::new("altegon.toml"))).unwrap();
             assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
@@ -253,9 +267,18 @@ mod tests {
             event_store: s.into(),
             ..Config::default()
         };
-        assert!(matches!(with("postgres://u@h/db").event_store_kind(), Ok(EventStoreKind::Postgres(_))));
-        assert!(matches!(with("esdb://h:2113?tls=false").event_store_kind(), Ok(EventStoreKind::Kurrent(_))));
-        assert!(matches!(with("kurrentdb://h:2113").event_store_kind(), Ok(EventStoreKind::Kurrent(_))));
+        assert!(matches!(
+            with("postgres://u@h/db").event_store_kind(),
+            Ok(EventStoreKind::Postgres(_))
+        ));
+        assert!(matches!(
+            with("esdb://h:2113?tls=false").event_store_kind(),
+            Ok(EventStoreKind::Kurrent(_))
+        ));
+        assert!(matches!(
+            with("kurrentdb://h:2113").event_store_kind(),
+            Ok(EventStoreKind::Kurrent(_))
+        ));
         assert!(with("sqlite://x").event_store_kind().is_err());
     }
 
@@ -273,7 +296,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("jwt-secret")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("jwt-secret"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -284,6 +310,11 @@ mod tests {
             jwt_secret: Some(SecretString::from("short")),
             ..Config::default()
         };
-        assert!(c.jwt_secret().unwrap_err().to_string().contains("ALTEGON_JWT_SECRET"));
+        assert!(
+            c.jwt_secret()
+                .unwrap_err()
+                .to_string()
+                .contains("ALTEGON_JWT_SECRET")
+        );
     }
 }

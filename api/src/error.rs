@@ -51,7 +51,9 @@ impl From<CommandError> for Error {
                 Error::Conflict(format!("{stream} is being changed by others; retry"))
             }
             CommandError::Store(s) => s.into(),
-            CommandError::Corrupt { .. } | CommandError::Internal(_) => Error::Internal(e.to_string()),
+            CommandError::Corrupt { .. } | CommandError::Internal(_) => {
+                Error::Internal(e.to_string())
+            }
         }
     }
 }
@@ -63,7 +65,9 @@ impl From<DomainError> for Error {
                 field: field.to_owned(),
                 message,
             },
-            DomainError::AlreadyExists(_) | DomainError::EmailTaken => Error::Conflict(e.to_string()),
+            DomainError::AlreadyExists(_) | DomainError::EmailTaken => {
+                Error::Conflict(e.to_string())
+            }
             DomainError::NotFound(what) => Error::NotFound(what.to_owned()),
             DomainError::Forbidden(why) => Error::Forbidden(why.to_owned()),
         }
@@ -108,10 +112,10 @@ impl IntoResponse for Error {
             body["field"] = json!(field);
         }
         let mut response = (status, Json(body)).into_response();
-        if let Error::Unavailable { retry_after } = self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Error::Unavailable { retry_after } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }
@@ -124,10 +128,19 @@ mod tests {
     #[test]
     fn domain_rejections_map_to_client_errors() {
         let status = |e: Error| e.into_response().status();
-        assert_eq!(status(DomainError::invalid("title", "empty").into()), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            status(DomainError::invalid("title", "empty").into()),
+            StatusCode::BAD_REQUEST
+        );
         assert_eq!(status(DomainError::EmailTaken.into()), StatusCode::CONFLICT);
-        assert_eq!(status(DomainError::NotFound("meeting").into()), StatusCode::NOT_FOUND);
-        assert_eq!(status(DomainError::Forbidden("no").into()), StatusCode::FORBIDDEN);
+        assert_eq!(
+            status(DomainError::NotFound("meeting").into()),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(DomainError::Forbidden("no").into()),
+            StatusCode::FORBIDDEN
+        );
         let conflict = CommandError::Conflict {
             stream: "meeting-1".into(),
             attempts: 8,

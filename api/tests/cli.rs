@@ -22,7 +22,9 @@ fn binary(data_dir: &std::path::Path) -> Command {
 
 /// Appends `count` events to each of two streams of the embedded log in `dir`.
 async fn seed(dir: &std::path::Path, count: u64) {
-    let store = SqliteEventStore::open(&dir.join("events.db")).await.unwrap();
+    let store = SqliteEventStore::open(&dir.join("events.db"))
+        .await
+        .unwrap();
     for stream in ["meeting-a", "room-b"] {
         for n in 0..count {
             let event = NewEvent {
@@ -32,7 +34,10 @@ async fn seed(dir: &std::path::Path, count: u64) {
                 data: json!({ "n": n }),
                 metadata: json!({ "actorId": "seed" }),
             };
-            store.append_to_stream(stream, ExpectedVersion::Any, vec![event]).await.unwrap();
+            store
+                .append_to_stream(stream, ExpectedVersion::Any, vec![event])
+                .await
+                .unwrap();
         }
     }
     store.close().await;
@@ -67,8 +72,12 @@ async fn serve_starts_on_the_embedded_default_and_stops_on_sigterm() {
     let mut addr = None;
     let mut warned_about_secret = false;
     while addr.is_none() {
-        let line = rx.recv_timeout(Duration::from_secs(30)).expect("server logs its address");
-        let Ok(entry) = serde_json::from_str::<Value>(&line) else { continue };
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server logs its address");
+        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
         let message = entry["fields"]["message"].as_str().unwrap_or_default();
         warned_about_secret |= message.contains("ALTEGON_JWT_SECRET");
         if message == "listening" {
@@ -78,12 +87,23 @@ async fn serve_starts_on_the_embedded_default_and_stops_on_sigterm() {
     assert!(warned_about_secret, "a generated secret is announced");
     let secret = std::fs::read_to_string(dir.path().join("jwt-secret")).unwrap();
     let base = format!("http://{}", addr.unwrap());
-    let ready: Value = reqwest::get(format!("{base}/readyz")).await.unwrap().json().await.unwrap();
+    let ready: Value = reqwest::get(format!("{base}/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["eventStore"], "sqlite");
     assert!(dir.path().join("events.db").exists());
 
     let pid = guard.0.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = guard.0.wait().unwrap();
     assert!(status.success(), "graceful exit, got {status}");
     // The secret never appears in the logs.
@@ -94,12 +114,21 @@ async fn serve_starts_on_the_embedded_default_and_stops_on_sigterm() {
 #[test]
 fn a_bad_configuration_value_is_refused_with_its_name() {
     let dir = tempfile::tempdir().unwrap();
-    let out = binary(dir.path()).env("ALTEGON_LISTEN", "nowhere").output().unwrap();
+    let out = binary(dir.path())
+        .env("ALTEGON_LISTEN", "nowhere")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("listen") && stderr.contains("ALTEGON_LISTEN"), "{stderr}");
+    assert!(
+        stderr.contains("listen") && stderr.contains("ALTEGON_LISTEN"),
+        "{stderr}"
+    );
 
-    let out = binary(dir.path()).env("ALTEGON_EVENT_STORE", "mongodb://x").output().unwrap();
+    let out = binary(dir.path())
+        .env("ALTEGON_EVENT_STORE", "mongodb://x")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ALTEGON_EVENT_STORE"));
 }
@@ -108,8 +137,15 @@ fn a_bad_configuration_value_is_refused_with_its_name() {
 async fn events_export_writes_one_json_line_per_event() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path(), 1500).await;
-    let out = binary(dir.path()).args(["events", "export"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = binary(dir.path())
+        .args(["events", "export"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -125,7 +161,13 @@ async fn events_export_writes_one_json_line_per_event() {
 
     let file = dir.path().join("tail.ndjson");
     let out = binary(dir.path())
-        .args(["events", "export", "--after", &after.to_string(), "--output"])
+        .args([
+            "events",
+            "export",
+            "--after",
+            &after.to_string(),
+            "--output",
+        ])
         .arg(&file)
         .output()
         .unwrap();
@@ -138,7 +180,14 @@ async fn events_tail_follows_new_appends() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path(), 2).await;
     let mut child = binary(dir.path())
-        .args(["events", "tail", "--after", "0", "--stream-prefix", "meeting-"])
+        .args([
+            "events",
+            "tail",
+            "--after",
+            "0",
+            "--stream-prefix",
+            "meeting-",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -165,10 +214,16 @@ async fn events_tail_follows_new_appends() {
 async fn audit_verify_reports_a_changed_and_a_removed_event() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path(), 5).await;
-    let out = binary(dir.path()).args(["audit", "verify"]).output().unwrap();
+    let out = binary(dir.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("10 events in 2 streams checked, 0 problem(s) found"), "{stdout}");
+    assert!(
+        stdout.contains("10 events in 2 streams checked, 0 problem(s) found"),
+        "{stdout}"
+    );
 
     let url = format!("sqlite://{}", dir.path().join("events.db").display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
@@ -182,10 +237,16 @@ async fn audit_verify_reports_a_changed_and_a_removed_event() {
         .unwrap();
     conn.close().await.unwrap();
 
-    let out = binary(dir.path()).args(["audit", "verify"]).output().unwrap();
+    let out = binary(dir.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("meeting-a version 2: content does not match its hash"), "{stdout}");
+    assert!(
+        stdout.contains("meeting-a version 2: content does not match its hash"),
+        "{stdout}"
+    );
     assert!(stdout.contains("room-b version 3: missing"), "{stdout}");
     assert!(stdout.contains("2 problem(s) found"), "{stdout}");
 }

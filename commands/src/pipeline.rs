@@ -124,7 +124,11 @@ impl CommandBus {
             });
             let metadata = ctx.event_metadata(Utc::now());
             let to_append = to_new_events(&new_events, &metadata)?;
-            match self.store.append_to_stream(&stream, expected, to_append).await {
+            match self
+                .store
+                .append_to_stream(&stream, expected, to_append)
+                .await
+            {
                 Ok(result) => {
                     return Ok(Outcome {
                         stream,
@@ -170,7 +174,9 @@ impl CommandBus {
         };
         self.execute::<IdempotencyClaim>(&plain, &claim_key, &claim)
             .await?;
-        let history = self.load(&IdempotencyClaim::stream_name(&claim_key)).await?;
+        let history = self
+            .load(&IdempotencyClaim::stream_name(&claim_key))
+            .await?;
         let state = IdempotencyClaim::fold(&decode_all(&history)?);
         let bound = state.target_stream.unwrap_or(claim.target_stream);
         let prefix = format!("{}-", A::STREAM_PREFIX);
@@ -189,11 +195,9 @@ impl CommandBus {
     pub async fn load(&self, stream: &str) -> Result<Vec<RecordedEvent>, CommandError> {
         let mut events = Vec::new();
         loop {
-            let from = events
-                .last()
-                .map_or(StreamFrom::Edge, |e: &RecordedEvent| {
-                    StreamFrom::Version(e.stream_version + 1)
-                });
+            let from = events.last().map_or(StreamFrom::Edge, |e: &RecordedEvent| {
+                StreamFrom::Version(e.stream_version + 1)
+            });
             let page = self
                 .store
                 .read_stream(stream, ReadDirection::Forwards, from, LOAD_PAGE)
@@ -234,7 +238,8 @@ pub fn decode(event: &RecordedEvent) -> Result<DomainEvent, CommandError> {
         reason,
     };
     let data = event.data_json().map_err(|e| corrupt(e.to_string()))?;
-    DomainEvent::decode(&event.event_type, event.schema_version, data).map_err(|e| corrupt(e.to_string()))
+    DomainEvent::decode(&event.event_type, event.schema_version, data)
+        .map_err(|e| corrupt(e.to_string()))
 }
 
 fn to_new_events(
@@ -280,7 +285,10 @@ fn earlier_outcome(
     let Some(last) = earlier.last() else {
         return Ok(None);
     };
-    let events = earlier.iter().map(|e| decode(e)).collect::<Result<Vec<_>, _>>()?;
+    let events = earlier
+        .iter()
+        .map(|e| decode(e))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(Outcome {
         stream: stream.to_owned(),
         events,

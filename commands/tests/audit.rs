@@ -21,7 +21,11 @@ async fn fill(store: &SharedEventStore) {
                 metadata: json!({}),
             })
             .collect();
-        last = store.append_to_stream(stream, ExpectedVersion::NoStream, events).await.unwrap().last_position;
+        last = store
+            .append_to_stream(stream, ExpectedVersion::NoStream, events)
+            .await
+            .unwrap()
+            .last_position;
     }
     wait_for_position(store, last).await;
 }
@@ -30,7 +34,12 @@ async fn fill(store: &SharedEventStore) {
 async fn findings_after(backend: Backend, tamper: &str) -> Vec<(u64, Problem)> {
     let store = backend.open().await;
     fill(&store).await;
-    assert!(verify_log(store.as_ref(), |_, _| {}).await.unwrap().is_clean());
+    assert!(
+        verify_log(store.as_ref(), |_, _| {})
+            .await
+            .unwrap()
+            .is_clean()
+    );
     store.close().await;
     backend.execute(tamper).await;
     let store = backend.open().await;
@@ -38,8 +47,16 @@ async fn findings_after(backend: Backend, tamper: &str) -> Vec<(u64, Problem)> {
     wait_for_position(&store, head).await;
     let report = verify_log(store.as_ref(), |_, _| {}).await.unwrap();
     assert!(report.heads_checked);
-    assert!(report.findings.iter().all(|f| f.stream_id == "meeting-a"), "{:?}", report.findings);
-    let found = report.findings.iter().map(|f| (f.version, f.problem.clone())).collect();
+    assert!(
+        report.findings.iter().all(|f| f.stream_id == "meeting-a"),
+        "{:?}",
+        report.findings
+    );
+    let found = report
+        .findings
+        .iter()
+        .map(|f| (f.version, f.problem.clone()))
+        .collect();
     backend.cleanup(store).await;
     found
 }

@@ -10,11 +10,11 @@ use std::time::Duration;
 use altegon_commands::store::kurrent::KurrentEventStore;
 use altegon_commands::store::postgres::PostgresEventStore;
 use altegon_commands::store::sqlite::SqliteEventStore;
+use altegon_commands::store::verify::verify_log;
 use altegon_commands::store::{
     EventFilter, EventStore, ExpectedVersion, NewEvent, ReadDirection, RecordedEvent,
     SharedEventStore, StoreError, StreamFrom, SubscriptionStart, chain,
 };
-use altegon_commands::store::verify::verify_log;
 use futures::StreamExt;
 use serde_json::json;
 use uuid::Uuid;
@@ -32,7 +32,11 @@ fn event(kind: &str, n: u64) -> NewEvent {
     }
 }
 
-async fn append(store: &SharedEventStore, stream: &str, n: u64) -> altegon_commands::store::AppendResult {
+async fn append(
+    store: &SharedEventStore,
+    stream: &str,
+    n: u64,
+) -> altegon_commands::store::AppendResult {
     store
         .append_to_stream(stream, ExpectedVersion::Any, vec![event("Tested", n)])
         .await
@@ -58,7 +62,10 @@ async fn all_events(store: &SharedEventStore) -> Vec<RecordedEvent> {
 }
 
 /// Collects `count` events from a subscription, failing after 30 s.
-async fn collect(stream: &mut altegon_commands::store::EventStream, count: usize) -> Vec<RecordedEvent> {
+async fn collect(
+    stream: &mut altegon_commands::store::EventStream,
+    count: usize,
+) -> Vec<RecordedEvent> {
     let mut got = Vec::with_capacity(count);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while got.len() < count {
@@ -74,7 +81,12 @@ async fn collect(stream: &mut altegon_commands::store::EventStream, count: usize
 
 fn assert_strictly_increasing(events: &[RecordedEvent]) {
     for w in events.windows(2) {
-        assert!(w[0].position < w[1].position, "positions out of order: {} then {}", w[0].position, w[1].position);
+        assert!(
+            w[0].position < w[1].position,
+            "positions out of order: {} then {}",
+            w[0].position,
+            w[1].position
+        );
     }
 }
 
@@ -82,7 +94,13 @@ fn assert_strictly_increasing(events: &[RecordedEvent]) {
 fn assert_chains_verify(events: &[RecordedEvent]) {
     let mut heads: std::collections::HashMap<&str, (u64, &str)> = Default::default();
     for e in events {
-        assert_eq!(e.hash, e.computed_hash(), "hash of {}@{}", e.stream_id, e.stream_version);
+        assert_eq!(
+            e.hash,
+            e.computed_hash(),
+            "hash of {}@{}",
+            e.stream_id,
+            e.stream_version
+        );
         match heads.get(e.stream_id.as_str()) {
             None => {
                 assert_eq!(e.stream_version, 0);
@@ -103,40 +121,81 @@ async fn expected_version_conflicts(backend: Backend) {
     let r = store
         .append_to_stream(&s, ExpectedVersion::StreamExists, vec![event("A", 0)])
         .await;
-    assert!(matches!(r, Err(StoreError::WrongExpectedVersion { actual: -1, .. })), "{r:?}");
-    let r = store.append_to_stream(&s, ExpectedVersion::Exact(0), vec![event("A", 0)]).await;
-    assert!(matches!(r, Err(StoreError::WrongExpectedVersion { actual: -1, .. })), "{r:?}");
+    assert!(
+        matches!(r, Err(StoreError::WrongExpectedVersion { actual: -1, .. })),
+        "{r:?}"
+    );
+    let r = store
+        .append_to_stream(&s, ExpectedVersion::Exact(0), vec![event("A", 0)])
+        .await;
+    assert!(
+        matches!(r, Err(StoreError::WrongExpectedVersion { actual: -1, .. })),
+        "{r:?}"
+    );
 
     let first = store
-        .append_to_stream(&s, ExpectedVersion::NoStream, vec![event("A", 0), event("A", 1)])
+        .append_to_stream(
+            &s,
+            ExpectedVersion::NoStream,
+            vec![event("A", 0), event("A", 1)],
+        )
         .await
         .unwrap();
     assert_eq!(first.stream_version, 1);
     assert!(first.first_position < first.last_position);
 
-    let r = store.append_to_stream(&s, ExpectedVersion::NoStream, vec![event("A", 2)]).await;
-    assert!(matches!(r, Err(StoreError::WrongExpectedVersion { actual: 1, .. })), "{r:?}");
-    let r = store.append_to_stream(&s, ExpectedVersion::Exact(0), vec![event("A", 2)]).await;
-    assert!(matches!(r, Err(StoreError::WrongExpectedVersion { actual: 1, .. })), "{r:?}");
+    let r = store
+        .append_to_stream(&s, ExpectedVersion::NoStream, vec![event("A", 2)])
+        .await;
+    assert!(
+        matches!(r, Err(StoreError::WrongExpectedVersion { actual: 1, .. })),
+        "{r:?}"
+    );
+    let r = store
+        .append_to_stream(&s, ExpectedVersion::Exact(0), vec![event("A", 2)])
+        .await;
+    assert!(
+        matches!(r, Err(StoreError::WrongExpectedVersion { actual: 1, .. })),
+        "{r:?}"
+    );
 
-    let next = store.append_to_stream(&s, ExpectedVersion::Exact(1), vec![event("A", 2)]).await.unwrap();
+    let next = store
+        .append_to_stream(&s, ExpectedVersion::Exact(1), vec![event("A", 2)])
+        .await
+        .unwrap();
     assert_eq!(next.stream_version, 2);
-    let next = store.append_to_stream(&s, ExpectedVersion::StreamExists, vec![event("A", 3)]).await.unwrap();
+    let next = store
+        .append_to_stream(&s, ExpectedVersion::StreamExists, vec![event("A", 3)])
+        .await
+        .unwrap();
     assert_eq!(next.stream_version, 3);
-    let next = store.append_to_stream(&s, ExpectedVersion::Any, vec![event("A", 4)]).await.unwrap();
+    let next = store
+        .append_to_stream(&s, ExpectedVersion::Any, vec![event("A", 4)])
+        .await
+        .unwrap();
     assert_eq!(next.stream_version, 4);
     assert!(next.first_position > first.last_position);
 
-    let events = store.read_stream(&s, ReadDirection::Forwards, StreamFrom::Edge, 100).await.unwrap();
-    assert_eq!(events.iter().map(|e| e.stream_version).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
+    let events = store
+        .read_stream(&s, ReadDirection::Forwards, StreamFrom::Edge, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.stream_version).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4]
+    );
     backend.cleanup(store).await;
 }
 
 async fn invalid_appends_are_refused(backend: Backend) {
     let store = backend.open().await;
-    let r = store.append_to_stream("s", ExpectedVersion::Any, vec![]).await;
+    let r = store
+        .append_to_stream("s", ExpectedVersion::Any, vec![])
+        .await;
     assert!(matches!(r, Err(StoreError::InvalidAppend(_))), "{r:?}");
-    let r = store.append_to_stream(&"x".repeat(201), ExpectedVersion::Any, vec![event("A", 0)]).await;
+    let r = store
+        .append_to_stream(&"x".repeat(201), ExpectedVersion::Any, vec![event("A", 0)])
+        .await;
     assert!(matches!(r, Err(StoreError::InvalidAppend(_))), "{r:?}");
     backend.cleanup(store).await;
 }
@@ -156,9 +215,9 @@ async fn fifty_concurrent_appenders_lose_no_update(backend: Backend) {
                     .read_stream(&s, ReadDirection::Backwards, StreamFrom::Edge, 1)
                     .await
                     .unwrap();
-                let expected = last
-                    .first()
-                    .map_or(ExpectedVersion::NoStream, |e| ExpectedVersion::Exact(e.stream_version));
+                let expected = last.first().map_or(ExpectedVersion::NoStream, |e| {
+                    ExpectedVersion::Exact(e.stream_version)
+                });
                 match store.append_to_stream(&s, expected, vec![e.clone()]).await {
                     Ok(_) => return id,
                     Err(StoreError::WrongExpectedVersion { .. }) => tokio::task::yield_now().await,
@@ -171,10 +230,19 @@ async fn fifty_concurrent_appenders_lose_no_update(backend: Backend) {
     for t in tasks {
         ids.insert(t.await.unwrap());
     }
-    let events = store.read_stream(&s, ReadDirection::Forwards, StreamFrom::Edge, 1000).await.unwrap();
+    let events = store
+        .read_stream(&s, ReadDirection::Forwards, StreamFrom::Edge, 1000)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 50);
-    assert_eq!(events.iter().map(|e| e.stream_version).collect::<Vec<_>>(), (0..50).collect::<Vec<_>>());
-    assert_eq!(events.iter().map(|e| e.event_id).collect::<HashSet<_>>(), ids);
+    assert_eq!(
+        events.iter().map(|e| e.stream_version).collect::<Vec<_>>(),
+        (0..50).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        events.iter().map(|e| e.event_id).collect::<HashSet<_>>(),
+        ids
+    );
     backend.cleanup(store).await;
 }
 
@@ -182,16 +250,30 @@ async fn a_retried_append_lands_once(backend: Backend) {
     let store = backend.open().await;
     let s = format!("retry-{}", Uuid::now_v7());
     let batch = vec![event("A", 0), event("A", 1)];
-    let first = store.append_to_stream(&s, ExpectedVersion::NoStream, batch.clone()).await.unwrap();
-    let again = store.append_to_stream(&s, ExpectedVersion::NoStream, batch.clone()).await.unwrap();
+    let first = store
+        .append_to_stream(&s, ExpectedVersion::NoStream, batch.clone())
+        .await
+        .unwrap();
+    let again = store
+        .append_to_stream(&s, ExpectedVersion::NoStream, batch.clone())
+        .await
+        .unwrap();
     assert_eq!(first, again);
-    let again = store.append_to_stream(&s, ExpectedVersion::Any, batch.clone()).await.unwrap();
+    let again = store
+        .append_to_stream(&s, ExpectedVersion::Any, batch.clone())
+        .await
+        .unwrap();
     assert_eq!(first, again);
-    let events = store.read_stream(&s, ReadDirection::Forwards, StreamFrom::Edge, 10).await.unwrap();
+    let events = store
+        .read_stream(&s, ReadDirection::Forwards, StreamFrom::Edge, 10)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 2);
 
     let reused = vec![batch[0].clone(), event("A", 2)];
-    let r = store.append_to_stream(&s, ExpectedVersion::Any, reused).await;
+    let r = store
+        .append_to_stream(&s, ExpectedVersion::Any, reused)
+        .await;
     assert!(matches!(r, Err(StoreError::EventIdReused)), "{r:?}");
     backend.cleanup(store).await;
 }
@@ -200,23 +282,47 @@ async fn streams_read_in_both_directions(backend: Backend) {
     let store = backend.open().await;
     let s = format!("read-{}", Uuid::now_v7());
     let batch: Vec<_> = (0..10).map(|n| event("A", n)).collect();
-    store.append_to_stream(&s, ExpectedVersion::NoStream, batch.clone()).await.unwrap();
-    let versions = |events: Vec<RecordedEvent>| events.iter().map(|e| e.stream_version).collect::<Vec<_>>();
+    store
+        .append_to_stream(&s, ExpectedVersion::NoStream, batch.clone())
+        .await
+        .unwrap();
+    let versions =
+        |events: Vec<RecordedEvent>| events.iter().map(|e| e.stream_version).collect::<Vec<_>>();
 
-    let fwd = store.read_stream(&s, ReadDirection::Forwards, StreamFrom::Edge, 3).await.unwrap();
+    let fwd = store
+        .read_stream(&s, ReadDirection::Forwards, StreamFrom::Edge, 3)
+        .await
+        .unwrap();
     assert_eq!(fwd[0].event_id, batch[0].event_id);
     assert_eq!(fwd[0].data_json().unwrap(), batch[0].data);
     assert_eq!(fwd[0].metadata_json().unwrap(), batch[0].metadata);
     assert_eq!(fwd[0].event_type, "A");
     assert_eq!(fwd[0].stream_id, s);
     assert_eq!(versions(fwd), vec![0, 1, 2]);
-    let from5 = store.read_stream(&s, ReadDirection::Forwards, StreamFrom::Version(5), 100).await.unwrap();
+    let from5 = store
+        .read_stream(&s, ReadDirection::Forwards, StreamFrom::Version(5), 100)
+        .await
+        .unwrap();
     assert_eq!(versions(from5), vec![5, 6, 7, 8, 9]);
-    let back = store.read_stream(&s, ReadDirection::Backwards, StreamFrom::Edge, 3).await.unwrap();
+    let back = store
+        .read_stream(&s, ReadDirection::Backwards, StreamFrom::Edge, 3)
+        .await
+        .unwrap();
     assert_eq!(versions(back), vec![9, 8, 7]);
-    let back2 = store.read_stream(&s, ReadDirection::Backwards, StreamFrom::Version(2), 100).await.unwrap();
+    let back2 = store
+        .read_stream(&s, ReadDirection::Backwards, StreamFrom::Version(2), 100)
+        .await
+        .unwrap();
     assert_eq!(versions(back2), vec![2, 1, 0]);
-    let absent = store.read_stream("no-such-stream", ReadDirection::Forwards, StreamFrom::Edge, 10).await.unwrap();
+    let absent = store
+        .read_stream(
+            "no-such-stream",
+            ReadDirection::Forwards,
+            StreamFrom::Edge,
+            10,
+        )
+        .await
+        .unwrap();
     assert!(absent.is_empty());
     backend.cleanup(store).await;
 }
@@ -226,16 +332,26 @@ async fn the_log_reads_from_any_position(backend: Backend) {
     let tag = Uuid::now_v7();
     let mut last = 0;
     for n in 0..9 {
-        last = append(&store, &format!("all{}-{tag}", n % 3), n).await.last_position;
+        last = append(&store, &format!("all{}-{tag}", n % 3), n)
+            .await
+            .last_position;
     }
     let all = all_events_through(&store, last).await;
-    let mine: Vec<_> = all.iter().filter(|e| e.stream_id.ends_with(&tag.to_string())).collect();
+    let mine: Vec<_> = all
+        .iter()
+        .filter(|e| e.stream_id.ends_with(&tag.to_string()))
+        .collect();
     assert_eq!(mine.len(), 9);
     assert_strictly_increasing(&all);
     let after = mine[3].position;
     let rest = store.read_all(after, 1000).await.unwrap();
     assert!(rest.iter().all(|e| e.position > after));
-    assert_eq!(rest.iter().filter(|e| e.stream_id.ends_with(&tag.to_string())).count(), 5);
+    assert_eq!(
+        rest.iter()
+            .filter(|e| e.stream_id.ends_with(&tag.to_string()))
+            .count(),
+        5
+    );
     assert_eq!(store.read_all(0, 4).await.unwrap().len(), 4);
     assert!(store.head_position().await.unwrap() >= mine.last().unwrap().position);
     assert_chains_verify(&all);
@@ -250,9 +366,15 @@ async fn subscriptions_neither_skip_nor_repeat(backend: Backend) {
     let mine = EventFilter::stream_prefix(tag.clone());
     let mut last = 0;
     for n in 0..100 {
-        last = append(&store, &format!("{tag}-sub{}", n % 7), n).await.last_position;
+        last = append(&store, &format!("{tag}-sub{}", n % 7), n)
+            .await
+            .last_position;
     }
-    let before: Vec<_> = all_events_through(&store, last).await.into_iter().filter(|e| mine.matches(e)).collect();
+    let before: Vec<_> = all_events_through(&store, last)
+        .await
+        .into_iter()
+        .filter(|e| mine.matches(e))
+        .collect();
     let middle = before[before.len() / 2].position;
     let from_start_expected = before.len() + 200;
     let from_middle_expected = before.iter().filter(|e| e.position > middle).count() + 200;
@@ -275,7 +397,11 @@ async fn subscriptions_neither_skip_nor_repeat(backend: Backend) {
     for w in writers {
         w.await.unwrap();
     }
-    let all: Vec<_> = all_events(&store).await.into_iter().filter(|e| mine.matches(e)).collect();
+    let all: Vec<_> = all_events(&store)
+        .await
+        .into_iter()
+        .filter(|e| mine.matches(e))
+        .collect();
     assert_eq!(all.len(), from_start_expected);
     assert_strictly_increasing(&got_start);
     assert_eq!(got_start, all);
@@ -291,14 +417,27 @@ async fn subscriptions_filter_and_start_at_the_end(backend: Backend) {
     let store = backend.open().await;
     let tag = Uuid::now_v7().to_string();
     append(&store, &format!("meeting-{tag}"), 0).await;
-    let mut live = store.subscribe_to_all(SubscriptionStart::End, EventFilter::stream_prefix(format!("room-{tag}")).or_prefix(format!("meeting-{tag}")));
-    let mut meetings = store.subscribe_to_all(SubscriptionStart::Beginning, EventFilter::stream_prefix(format!("meeting-{tag}")));
-    let mut typed = store.subscribe_to_all(SubscriptionStart::Beginning, EventFilter::event_types(["Special"]));
+    let mut live = store.subscribe_to_all(
+        SubscriptionStart::End,
+        EventFilter::stream_prefix(format!("room-{tag}")).or_prefix(format!("meeting-{tag}")),
+    );
+    let mut meetings = store.subscribe_to_all(
+        SubscriptionStart::Beginning,
+        EventFilter::stream_prefix(format!("meeting-{tag}")),
+    );
+    let mut typed = store.subscribe_to_all(
+        SubscriptionStart::Beginning,
+        EventFilter::event_types(["Special"]),
+    );
     // Give the end-subscription time to take its start position.
     tokio::time::sleep(Duration::from_millis(200)).await;
     append(&store, &format!("room-{tag}"), 1).await;
     store
-        .append_to_stream(&format!("meeting-{tag}"), ExpectedVersion::Any, vec![event("Special", 2)])
+        .append_to_stream(
+            &format!("meeting-{tag}"),
+            ExpectedVersion::Any,
+            vec![event("Special", 2)],
+        )
         .await
         .unwrap();
 
@@ -325,7 +464,12 @@ async fn everything_survives_a_reopen(backend: Backend) {
     for n in 0..20 {
         last = append(&store, &s, n).await.last_position;
     }
-    let mine = |events: Vec<RecordedEvent>| events.into_iter().filter(|e| e.stream_id == s).collect::<Vec<_>>();
+    let mine = |events: Vec<RecordedEvent>| {
+        events
+            .into_iter()
+            .filter(|e| e.stream_id == s)
+            .collect::<Vec<_>>()
+    };
     let before = mine(all_events_through(&store, last).await);
     store.close().await;
     drop(store);
@@ -335,7 +479,10 @@ async fn everything_survives_a_reopen(backend: Backend) {
     assert_eq!(before, after);
     assert_chains_verify(&after);
     // Appends continue the stream and its chain.
-    let r = store.append_to_stream(&s, ExpectedVersion::Exact(19), vec![event("A", 20)]).await.unwrap();
+    let r = store
+        .append_to_stream(&s, ExpectedVersion::Exact(19), vec![event("A", 20)])
+        .await
+        .unwrap();
     assert_eq!(r.stream_version, 20);
     assert!(r.first_position > before.last().unwrap().position);
     assert_chains_verify(&mine(all_events_through(&store, r.last_position).await));
@@ -347,7 +494,9 @@ async fn the_audit_passes_on_an_untouched_log(backend: Backend) {
     let tag = Uuid::now_v7();
     let mut last = 0;
     for n in 0..30 {
-        last = append(&store, &format!("audit{}-{tag}", n % 4), n).await.last_position;
+        last = append(&store, &format!("audit{}-{tag}", n % 4), n)
+            .await
+            .last_position;
     }
     wait_for_position(&store, last).await;
     let mut pages = 0;
@@ -406,16 +555,23 @@ async fn postgres_subscribers_wait_for_a_lower_position_that_commits_last() {
 
     // Transaction 1 appends first (lower position) and stays open.
     let mut slow = store.pool().begin().await.unwrap();
-    let low = PostgresEventStore::append_in(&mut slow, "slow", ExpectedVersion::Any, &[event("Slow", 0)])
+    let low =
+        PostgresEventStore::append_in(&mut slow, "slow", ExpectedVersion::Any, &[event("Slow", 0)])
+            .await
+            .unwrap();
+    // Transaction 2 appends later (higher position) and commits at once.
+    let high = shared
+        .append_to_stream("fast", ExpectedVersion::Any, vec![event("Fast", 1)])
         .await
         .unwrap();
-    // Transaction 2 appends later (higher position) and commits at once.
-    let high = shared.append_to_stream("fast", ExpectedVersion::Any, vec![event("Fast", 1)]).await.unwrap();
     assert!(low.last_position < high.first_position);
 
     // While the lower one is open, nothing may be delivered.
     let early = tokio::time::timeout(Duration::from_millis(500), sub.next()).await;
-    assert!(early.is_err(), "delivered before the lower position committed: {early:?}");
+    assert!(
+        early.is_err(),
+        "delivered before the lower position committed: {early:?}"
+    );
     assert_eq!(shared.read_all(0, 10).await.unwrap().len(), 0);
 
     slow.commit().await.unwrap();
@@ -435,17 +591,30 @@ async fn postgres_rolled_back_appends_leave_no_gap_to_wait_for() {
     let store = PostgresEventStore::connect(&db.url, 8).await.unwrap();
     let shared: SharedEventStore = Arc::new(store.clone());
     let mut tx = store.pool().begin().await.unwrap();
-    PostgresEventStore::append_in(&mut tx, "gone", ExpectedVersion::Any, &[event("Gone", 0)]).await.unwrap();
+    PostgresEventStore::append_in(&mut tx, "gone", ExpectedVersion::Any, &[event("Gone", 0)])
+        .await
+        .unwrap();
     tx.rollback().await.unwrap();
-    shared.append_to_stream("kept", ExpectedVersion::Any, vec![event("Kept", 1)]).await.unwrap();
+    shared
+        .append_to_stream("kept", ExpectedVersion::Any, vec![event("Kept", 1)])
+        .await
+        .unwrap();
     let mut sub = shared.subscribe_to_all(SubscriptionStart::Beginning, EventFilter::all());
     let got = collect(&mut sub, 1).await;
     assert_eq!(got[0].event_type, "Kept");
-    let r = shared.read_stream("gone", ReadDirection::Forwards, StreamFrom::Edge, 10).await.unwrap();
+    let r = shared
+        .read_stream("gone", ReadDirection::Forwards, StreamFrom::Edge, 10)
+        .await
+        .unwrap();
     assert!(r.is_empty());
     shared.close().await;
     db.drop_database().await;
 }
 
 #[allow(dead_code)]
-fn backends_are_object_safe(_: &dyn EventStore, _: Option<KurrentEventStore>, _: Option<SqliteEventStore>) {}
+fn backends_are_object_safe(
+    _: &dyn EventStore,
+    _: Option<KurrentEventStore>,
+    _: Option<SqliteEventStore>,
+) {
+}

@@ -45,8 +45,14 @@ async fn twenty_registrations_of_one_email_make_one_user(backend: Backend) {
         .map(|i| {
             let bus = bus.clone();
             // Different spellings of one address.
-            let email = if i % 2 == 0 { "Same@Example.com" } else { " same@example.COM" };
-            tokio::spawn(async move { register_user(&bus, &anonymous(), registration(email)).await })
+            let email = if i % 2 == 0 {
+                "Same@Example.com"
+            } else {
+                " same@example.COM"
+            };
+            tokio::spawn(
+                async move { register_user(&bus, &anonymous(), registration(email)).await },
+            )
         })
         .collect();
     let mut winners = Vec::new();
@@ -72,14 +78,19 @@ async fn twenty_registrations_of_one_email_make_one_user(backend: Backend) {
         .collect();
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].stream_id, format!("user-{}", winners[0]));
-    assert!(!users[0].data.contains("AB1239001"), "the password must not be stored");
+    assert!(
+        !users[0].data.contains("AB1239001"),
+        "the password must not be stored"
+    );
     backend.cleanup(store).await;
 }
 
 async fn a_request_retried_with_its_idempotency_key_lands_once(backend: Backend) {
     let store = backend.open().await;
     let bus = CommandBus::new(store.clone());
-    let host = register_user(&bus, &anonymous(), registration("host@example.com")).await.unwrap();
+    let host = register_user(&bus, &anonymous(), registration("host@example.com"))
+        .await
+        .unwrap();
     let ctx = as_user(host.user_id).with_idempotency_key("create-standup-1");
     let request = CreateMeeting {
         title: "Standup".into(),
@@ -111,15 +122,30 @@ async fn a_request_retried_with_its_idempotency_key_lands_once(backend: Backend)
     assert_eq!(created, 1);
 
     // The same key from another user is a different request.
-    let other = register_user(&bus, &anonymous(), registration("other@example.com")).await.unwrap();
+    let other = register_user(&bus, &anonymous(), registration("other@example.com"))
+        .await
+        .unwrap();
     let ctx2 = as_user(other.user_id).with_idempotency_key("create-standup-1");
-    let (id2, _) = create_meeting(&bus, &ctx2, CreateMeeting { host_id: other.user_id, ..request }).await.unwrap();
+    let (id2, _) = create_meeting(
+        &bus,
+        &ctx2,
+        CreateMeeting {
+            host_id: other.user_id,
+            ..request
+        },
+    )
+    .await
+    .unwrap();
     assert!(!ids.contains(&id2));
 
     // A retried registration returns the same account instead of "email taken".
     let keyed = anonymous().with_idempotency_key("signup-42");
-    let first = register_user(&bus, &keyed, registration("retry@example.com")).await.unwrap();
-    let again = register_user(&bus, &keyed, registration("retry@example.com")).await.unwrap();
+    let first = register_user(&bus, &keyed, registration("retry@example.com"))
+        .await
+        .unwrap();
+    let again = register_user(&bus, &keyed, registration("retry@example.com"))
+        .await
+        .unwrap();
     assert_eq!(first.user_id, again.user_id);
     backend.cleanup(store).await;
 }
@@ -127,7 +153,9 @@ async fn a_request_retried_with_its_idempotency_key_lands_once(backend: Backend)
 async fn concurrent_updates_are_retried_until_all_land(backend: Backend) {
     let store = backend.open().await;
     let bus = CommandBus::new(store.clone());
-    let host = register_user(&bus, &anonymous(), registration("busy@example.com")).await.unwrap();
+    let host = register_user(&bus, &anonymous(), registration("busy@example.com"))
+        .await
+        .unwrap();
     let ctx = as_user(host.user_id);
     let (meeting, _) = create_meeting(
         &bus,
@@ -152,20 +180,30 @@ async fn concurrent_updates_are_retried_until_all_land(backend: Backend) {
                     recording_id: Some(format!("rec_{i}")),
                     ..Default::default()
                 };
-                update_meeting(&bus, &ctx, meeting, caller, changes).await.unwrap()
+                update_meeting(&bus, &ctx, meeting, caller, changes)
+                    .await
+                    .unwrap()
             })
         })
         .collect();
     for t in tasks {
         t.await.unwrap();
     }
-    let state = bus.state::<altegon_domain::meeting::Meeting>(meeting).await.unwrap();
+    let state = bus
+        .state::<altegon_domain::meeting::Meeting>(meeting)
+        .await
+        .unwrap();
     let mut recordings = state.recording_ids.clone();
     recordings.sort();
-    assert_eq!(recordings, (0..6).map(|i| format!("rec_{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        recordings,
+        (0..6).map(|i| format!("rec_{i}")).collect::<Vec<_>>()
+    );
 
     // Someone who does not host it is refused, and nothing is written.
-    let stranger = register_user(&bus, &anonymous(), registration("stranger@example.com")).await.unwrap();
+    let stranger = register_user(&bus, &anonymous(), registration("stranger@example.com"))
+        .await
+        .unwrap();
     let refused = update_meeting(
         &bus,
         &as_user(stranger.user_id),
@@ -180,7 +218,10 @@ async fn concurrent_updates_are_retried_until_all_land(backend: Backend) {
         },
     )
     .await;
-    assert!(matches!(refused, Err(CommandError::Rejected(DomainError::Forbidden(_)))));
+    assert!(matches!(
+        refused,
+        Err(CommandError::Rejected(DomainError::Forbidden(_)))
+    ));
     backend.cleanup(store).await;
 }
 
@@ -191,9 +232,16 @@ async fn every_event_carries_its_metadata(backend: Backend) {
     ctx.client_ip = Some("203.0.113.7".into());
     ctx.correlation_id = "corr-1".into();
     ctx.causation_id = Some("cause-1".into());
-    let user = register_user(&bus, &ctx, registration("meta@example.com")).await.unwrap();
+    let user = register_user(&bus, &ctx, registration("meta@example.com"))
+        .await
+        .unwrap();
     let events = store
-        .read_stream(&format!("user-{}", user.user_id), ReadDirection::Forwards, StreamFrom::Edge, 10)
+        .read_stream(
+            &format!("user-{}", user.user_id),
+            ReadDirection::Forwards,
+            StreamFrom::Edge,
+            10,
+        )
         .await
         .unwrap();
     let e = &events[0];

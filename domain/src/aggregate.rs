@@ -18,7 +18,10 @@ pub trait Aggregate {
     fn evolve(state: Self::State, event: &DomainEvent) -> Self::State;
 
     /// Decides what happens when `command` meets `state`.
-    fn decide(state: &Self::State, command: &Self::Command) -> Result<Vec<DomainEvent>, DomainError>;
+    fn decide(
+        state: &Self::State,
+        command: &Self::Command,
+    ) -> Result<Vec<DomainEvent>, DomainError>;
 
     /// The name of the stream holding the aggregate with this id.
     fn stream_name(id: impl std::fmt::Display) -> String {
@@ -27,7 +30,9 @@ pub trait Aggregate {
 
     /// The state after all of `events`.
     fn fold<'a>(events: impl IntoIterator<Item = &'a DomainEvent>) -> Self::State {
-        events.into_iter().fold(Self::State::default(), Self::evolve)
+        events
+            .into_iter()
+            .fold(Self::State::default(), Self::evolve)
     }
 }
 

@@ -78,10 +78,15 @@ impl Aggregate for EmailReservation {
         });
         match state {
             ReservationState::Free => Ok(vec![reserve]),
-            ReservationState::Reserved { user_id: holder, .. } if holder == user_id => Ok(vec![]),
-            ReservationState::Reserved { user_id: holder, at } => {
-                let orphaned = !holder_registered
-                    && (*now - *at).num_seconds() >= RESERVATION_TTL_SECS;
+            ReservationState::Reserved {
+                user_id: holder, ..
+            } if holder == user_id => Ok(vec![]),
+            ReservationState::Reserved {
+                user_id: holder,
+                at,
+            } => {
+                let orphaned =
+                    !holder_registered && (*now - *at).num_seconds() >= RESERVATION_TTL_SECS;
                 if !orphaned {
                     return Err(DomainError::EmailTaken);
                 }

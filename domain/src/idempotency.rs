@@ -33,7 +33,9 @@ impl Aggregate for IdempotencyClaim {
 
     fn evolve(mut state: ClaimState, event: &DomainEvent) -> ClaimState {
         if let DomainEvent::IdempotencyKeyClaimed(e) = event {
-            state.target_stream.get_or_insert_with(|| e.target_stream.clone());
+            state
+                .target_stream
+                .get_or_insert_with(|| e.target_stream.clone());
         }
         state
     }
@@ -44,10 +46,12 @@ impl Aggregate for IdempotencyClaim {
         if state.target_stream.is_some() {
             return Ok(vec![]);
         }
-        Ok(vec![DomainEvent::IdempotencyKeyClaimed(IdempotencyKeyClaimed {
-            target_stream: command.target_stream.clone(),
-            claimed_at: command.now,
-        })])
+        Ok(vec![DomainEvent::IdempotencyKeyClaimed(
+            IdempotencyKeyClaimed {
+                target_stream: command.target_stream.clone(),
+                claimed_at: command.now,
+            },
+        )])
     }
 }
 

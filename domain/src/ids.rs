@@ -144,8 +144,14 @@ mod tests {
     #[test]
     fn wrong_length_or_non_hex_is_refused() {
         assert_eq!("68afea5f".parse::<ObjectId>(), Err(ParseIdError));
-        assert_eq!("zzafea5f8ed95fae8f7f6d86".parse::<ObjectId>(), Err(ParseIdError));
-        assert_eq!("68afea5f8ed95fae8f7f6d86ff".parse::<ObjectId>(), Err(ParseIdError));
+        assert_eq!(
+            "zzafea5f8ed95fae8f7f6d86".parse::<ObjectId>(),
+            Err(ParseIdError)
+        );
+        assert_eq!(
+            "68afea5f8ed95fae8f7f6d86ff".parse::<ObjectId>(),
+            Err(ParseIdError)
+        );
     }
 
     #[test]
@@ -157,7 +163,10 @@ mod tests {
     #[test]
     fn ids_serialize_as_json_strings() {
         let id: MeetingId = "68ee4b39b22d6134386fc5dc".parse().unwrap();
-        assert_eq!(serde_json::to_string(&id).unwrap(), "\"68ee4b39b22d6134386fc5dc\"");
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"68ee4b39b22d6134386fc5dc\""
+        );
         let back: MeetingId = serde_json::from_str("\"68ee4b39b22d6134386fc5dc\"").unwrap();
         assert_eq!(back, id);
         assert!(serde_json::from_str::<MeetingId>("\"nope\"").is_err());

@@ -111,10 +111,10 @@ impl Aggregate for Meeting {
                 if let Some(room) = e.room_id {
                     state.room_id = Some(room);
                 }
-                if let Some(rec) = &e.recording_id {
-                    if !state.recording_ids.contains(rec) {
-                        state.recording_ids.push(rec.clone());
-                    }
+                if let Some(rec) = &e.recording_id
+                    && !state.recording_ids.contains(rec)
+                {
+                    state.recording_ids.push(rec.clone());
                 }
             }
             _ => {}
@@ -122,7 +122,10 @@ impl Aggregate for Meeting {
         state
     }
 
-    fn decide(state: &MeetingState, command: &MeetingCommand) -> Result<Vec<DomainEvent>, DomainError> {
+    fn decide(
+        state: &MeetingState,
+        command: &MeetingCommand,
+    ) -> Result<Vec<DomainEvent>, DomainError> {
         match command {
             MeetingCommand::Create {
                 meeting_id,
@@ -152,7 +155,9 @@ impl Aggregate for Meeting {
                     return Err(DomainError::NotFound("meeting"));
                 }
                 if state.host_id != Some(caller.user_id) && !caller.is_admin {
-                    return Err(DomainError::Forbidden("only the meeting's host may change it"));
+                    return Err(DomainError::Forbidden(
+                        "only the meeting's host may change it",
+                    ));
                 }
                 let title = match &changes.title {
                     Some(t) => Some(required_text("title", t, MAX_TITLE_CHARS)?),
@@ -261,12 +266,16 @@ mod tests {
 
     #[test]
     fn a_meeting_is_created_with_a_trimmed_title() {
-        given::<Meeting>([]).when(create("  dsa ")).then([created()]);
+        given::<Meeting>([])
+            .when(create("  dsa "))
+            .then([created()]);
     }
 
     #[test]
     fn an_empty_title_is_refused() {
-        given::<Meeting>([]).when(create("   ")).then_invalid("title");
+        given::<Meeting>([])
+            .when(create("   "))
+            .then_invalid("title");
     }
 
     #[test]
@@ -294,7 +303,9 @@ mod tests {
     fn a_caller_who_does_not_host_the_meeting_cannot_update_it() {
         given::<Meeting>([created()])
             .when(update(stranger(), false, new_title("Mine now")))
-            .then_err(DomainError::Forbidden("only the meeting's host may change it"));
+            .then_err(DomainError::Forbidden(
+                "only the meeting's host may change it",
+            ));
     }
 
     #[test]

@@ -79,13 +79,13 @@ impl Aggregate for Room {
                 "may hold letters, digits, '-' and '_' only",
             ));
         }
-        if let Some(max) = max_participants {
-            if *max == 0 || *max > MAX_PARTICIPANTS_LIMIT {
-                return Err(DomainError::invalid(
-                    "maxParticipants",
-                    format!("must be between 1 and {MAX_PARTICIPANTS_LIMIT}"),
-                ));
-            }
+        if let Some(max) = max_participants
+            && (*max == 0 || *max > MAX_PARTICIPANTS_LIMIT)
+        {
+            return Err(DomainError::invalid(
+                "maxParticipants",
+                format!("must be between 1 and {MAX_PARTICIPANTS_LIMIT}"),
+            ));
         }
         Ok(vec![DomainEvent::RoomCreated(RoomCreated {
             room_id: *room_id,

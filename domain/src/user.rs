@@ -80,7 +80,10 @@ impl Aggregate for User {
                     .chars()
                     .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
                 {
-                    return Err(DomainError::invalid("phoneNumber", "must contain digits only"));
+                    return Err(DomainError::invalid(
+                        "phoneNumber",
+                        "must contain digits only",
+                    ));
                 }
                 if password_hash.is_empty() {
                     return Err(DomainError::invalid("password", "must not be empty"));

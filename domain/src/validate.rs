@@ -9,7 +9,10 @@ pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<Str
         return Err(DomainError::invalid(field, "must not be empty"));
     }
     if trimmed.chars().count() > max {
-        return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -57,14 +60,29 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {
-        assert_eq!(normalized_email("  Haseeb@Altegon.COM ").unwrap(), "haseeb@altegon.com");
+        assert_eq!(
+            normalized_email("  Haseeb@Altegon.COM ").unwrap(),
+            "haseeb@altegon.com"
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused_naming_the_field() {
-        for bad in ["", "a", "a@b", "@b.com", "a@@b.com", "a b@c.com", "a@.com", "a@b..com"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.com",
+            "a@@b.com",
+            "a b@c.com",
+            "a@.com",
+            "a@b..com",
+        ] {
             let err = normalized_email(bad).unwrap_err();
-            assert!(matches!(err, DomainError::Invalid { field: "email", .. }), "{bad}");
+            assert!(
+                matches!(err, DomainError::Invalid { field: "email", .. }),
+                "{bad}"
+            );
         }
     }
 

@@ -10,11 +10,11 @@ use altegon_domain::{Aggregate, UserId};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
+use crate::CommandContext;
 use crate::ids::new_object_id;
 use crate::password::hash_password;
 use crate::pipeline::{CommandBus, CommandError};
 use crate::store::Position;
-use crate::CommandContext;
 
 /// A registration request as the client sent it.
 #[derive(Debug, Clone)]
@@ -59,14 +59,19 @@ pub async fn register_user(
     password_policy(&request.password)?;
     // Anonymous callers share one actor, so scope their key by the address.
     let ctx = CommandContext {
-        idempotency_key: ctx.idempotency_key.as_ref().map(|k| format!("{email}\n{k}")),
+        idempotency_key: ctx
+            .idempotency_key
+            .as_ref()
+            .map(|k| format!("{email}\n{k}")),
         ..ctx.clone()
     };
     let user_id = UserId(bus.claim_id::<User>(&ctx, new_object_id()).await?);
     let key = email_key(&email);
 
     let holder_registered = match bus.state::<EmailReservation>(&key).await? {
-        ReservationState::Reserved { user_id: holder, .. } if holder != user_id => {
+        ReservationState::Reserved {
+            user_id: holder, ..
+        } if holder != user_id => {
             let account = bus.load(&User::stream_name(holder)).await?;
             !account.is_empty()
         }
@@ -77,7 +82,8 @@ pub async fn register_user(
         holder_registered,
         now: Utc::now(),
     };
-    bus.execute::<EmailReservation>(&ctx, &key, &reserve).await?;
+    bus.execute::<EmailReservation>(&ctx, &key, &reserve)
+        .await?;
 
     let password_hash = hash_password(request.password)
         .await

@@ -79,11 +79,26 @@ mod tests {
         assert_eq!(h.len(), 64);
         assert_eq!(h, event_hash(&base));
         let changed = [
-            HashInput { stream_version: 1, ..base },
-            HashInput { data: "{\"a\":1}", ..base },
-            HashInput { metadata: "{\"b\":1}", ..base },
-            HashInput { event_type: "MeetingUpdated", ..base },
-            HashInput { prev_hash: "1", ..base },
+            HashInput {
+                stream_version: 1,
+                ..base
+            },
+            HashInput {
+                data: "{\"a\":1}",
+                ..base
+            },
+            HashInput {
+                metadata: "{\"b\":1}",
+                ..base
+            },
+            HashInput {
+                event_type: "MeetingUpdated",
+                ..base
+            },
+            HashInput {
+                prev_hash: "1",
+                ..base
+            },
         ];
         for c in changed {
             assert_ne!(event_hash(&c), h);

@@ -271,8 +271,11 @@ pub trait EventStore: Send + Sync + 'static {
     /// Reads up to `max_count` events of the whole log with positions above `after`,
     /// in order. Only events whose place in the order is final are returned: a
     /// later read never finds a new event below the last one returned.
-    async fn read_all(&self, after: Position, max_count: usize)
-    -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_all(
+        &self,
+        after: Position,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// The position of the last event `read_all` would return (0 when empty).
     async fn head_position(&self) -> Result<Position, StoreError>;

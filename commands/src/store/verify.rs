@@ -42,7 +42,10 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (s, v) = (&self.stream_id, self.version);
         match &self.problem {
-            Problem::Changed => write!(f, "{s} version {v}: content does not match its hash (event changed)"),
+            Problem::Changed => write!(
+                f,
+                "{s} version {v}: content does not match its hash (event changed)"
+            ),
             Problem::LinkBroken => write!(
                 f,
                 "{s} version {v}: does not link to the previous event (version {} changed or replaced)",
@@ -113,7 +116,10 @@ pub async fn verify_log(
             } else if event.prev_hash != expected_prev {
                 report.findings.push(finding(Problem::LinkBroken));
             }
-            heads.insert(event.stream_id.clone(), (event.stream_version, event.hash.clone()));
+            heads.insert(
+                event.stream_id.clone(),
+                (event.stream_version, event.hash.clone()),
+            );
         }
         progress(report.events, after);
     }

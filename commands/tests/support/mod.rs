@@ -16,7 +16,10 @@ use uuid::Uuid;
 pub async fn wait_for_position(store: &SharedEventStore, position: u64) {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     while store.head_position().await.expect("head position") < position {
-        assert!(tokio::time::Instant::now() < deadline, "position {position} never became readable");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "position {position} never became readable"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
@@ -37,8 +40,13 @@ impl PgDatabase {
     pub async fn create() -> Self {
         let admin = pg_admin_url();
         let name = format!("t_{}", Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
         Self {
             url: format!("{base}/{name}"),
@@ -48,9 +56,12 @@ impl PgDatabase {
 
     pub async fn drop_database(&self) {
         if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                .execute(&mut conn)
-                .await;
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn)
+            .await;
         }
     }
 }
@@ -80,14 +91,20 @@ impl Backend {
     pub async fn open(&self) -> SharedEventStore {
         match self {
             Backend::Sqlite(dir) => Arc::new(
-                SqliteEventStore::open(&dir.path().join("events.db")).await.expect("open sqlite"),
+                SqliteEventStore::open(&dir.path().join("events.db"))
+                    .await
+                    .expect("open sqlite"),
             ),
-            Backend::Postgres(db) => {
-                Arc::new(PostgresEventStore::connect(&db.url, 16).await.expect("open postgres"))
-            }
-            Backend::Kurrent(url) => {
-                Arc::new(KurrentEventStore::connect(url).await.expect("connect kurrentdb"))
-            }
+            Backend::Postgres(db) => Arc::new(
+                PostgresEventStore::connect(&db.url, 16)
+                    .await
+                    .expect("open postgres"),
+            ),
+            Backend::Kurrent(url) => Arc::new(
+                KurrentEventStore::connect(url)
+                    .await
+                    .expect("connect kurrentdb"),
+            ),
         }
     }
 
@@ -97,12 +114,20 @@ impl Backend {
         match self {
             Backend::Sqlite(dir) => {
                 let url = format!("sqlite://{}", dir.path().join("events.db").display());
-                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open sqlite");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect("run sql");
+                let mut conn = sqlx::SqliteConnection::connect(&url)
+                    .await
+                    .expect("open sqlite");
+                sqlx::raw_sql(sql)
+                    .execute(&mut conn)
+                    .await
+                    .expect("run sql");
             }
             Backend::Postgres(db) => {
                 let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect("run sql");
+                sqlx::raw_sql(sql)
+                    .execute(&mut conn)
+                    .await
+                    .expect("run sql");
             }
             Backend::Kurrent(_) => panic!("no SQL on KurrentDB"),
         }

@@ -61,7 +61,9 @@ async fn the_log_survives_a_restart_and_readiness_reports_its_position() {
 
     // Write through the command pipeline on the same log file while the server runs.
     let config = app.config().clone();
-    let store = altegon_api::stores::open_event_store(&config).await.unwrap();
+    let store = altegon_api::stores::open_event_store(&config)
+        .await
+        .unwrap();
     let bus = CommandBus::new(store.clone());
     let request = RegisterUser {
         email: "restart@example.com".into(),
@@ -72,7 +74,9 @@ async fn the_log_survives_a_restart_and_readiness_reports_its_position() {
         password: "AB1239001".into(),
         role: Default::default(),
     };
-    let registered = register_user(&bus, &CommandContext::new(Actor::default()), request).await.unwrap();
+    let registered = register_user(&bus, &CommandContext::new(Actor::default()), request)
+        .await
+        .unwrap();
     store.close().await;
 
     app.restart().await;

@@ -39,9 +39,17 @@ impl TestApp {
         if let Log::Postgres = log {
             let admin = pg_admin_url();
             let name = format!("e2e_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to PostgreSQL");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create db");
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create db");
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_owned();
             config.event_store = format!("{base}/{name}");
             pg_database = Some(name);
         }
@@ -61,13 +69,19 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             server.stop().await.expect("server stops");
         }
-        let server = Server::start(self.config.clone()).await.expect("server restarts");
+        let server = Server::start(self.config.clone())
+            .await
+            .expect("server restarts");
         self.base = format!("http://{}", server.addr());
         self.server = Some(server);
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.expect("request")
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
     }
 
     pub fn config(&self) -> &Config {
@@ -78,12 +92,12 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             server.stop().await.expect("server stops");
         }
-        if let Some(name) = self.pg_database.take() {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            }
+        if let Some(name) = self.pg_database.take()
+            && let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
         }
     }
 }

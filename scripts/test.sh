@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace. Needs PostgreSQL: uses the server on
+# 127.0.0.1:5432 when one answers, starts the machine's cluster when it is only
+# stopped, and otherwise starts a throwaway cluster (installing PostgreSQL from
+# Debian's packages when it is missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+pg_up() { pg_isready -q -h 127.0.0.1 -p "$1" 2>/dev/null; }
+
+ensure_postgres() {
+  if [ -n "${ALTEGON_TEST_PG_URL:-}" ]; then
+    log "using ALTEGON_TEST_PG_URL"
+    return
+  fi
+  if command -v pg_isready >/dev/null && pg_up 5432; then
+    log "PostgreSQL answers on 127.0.0.1:5432"
+    return
+  fi
+  if command -v pg_ctlcluster >/dev/null && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; then
+    log "starting the machine's PostgreSQL cluster"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start || true
+    for _ in $(seq 1 30); do pg_up 5432 && return; sleep 1; done
+  fi
+  local initdb
+  initdb=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1 || true)
+  if [ -z "$initdb" ]; then
+    log "installing PostgreSQL"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    initdb=$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)
+  fi
+  local bin dir port=55432
+  bin=$(dirname "$initdb")
+  dir=$(mktemp -d)
+  log "starting a throwaway PostgreSQL cluster in $dir on port $port"
+  local as=()
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres:postgres "$dir"
+    as=(runuser -u postgres --)
+  fi
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w \
+    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=400" start >/dev/null
+  export ALTEGON_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  trap '"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true' EXIT
+}
+
+ensure_postgres
+
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast "$@"
+  # nextest does not run doc tests.
+  cargo test --workspace --doc
+else
+  cargo test --workspace --no-fail-fast "$@"
+fi
