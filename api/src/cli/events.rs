@@ -74,9 +74,9 @@ async fn export(
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let progress = ProgressBar::new_spinner().with_style(
-        ProgressStyle::with_template("{spinner} {human_pos} events exported ({per_sec}) {msg}")?,
-    );
+    let progress = ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
+        "{spinner} {human_pos} events exported ({per_sec}) {msg}",
+    )?);
     loop {
         let page = store.read_all(after, PAGE).await?;
         let Some(last) = page.last() else { break };
@@ -118,7 +118,8 @@ async fn tail(
 
 /// One event as an NDJSON line; data and metadata are embedded as JSON.
 pub fn event_line(e: &RecordedEvent) -> Value {
-    let embed = |text: &str| serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+    let embed =
+        |text: &str| serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
     json!({
         "position": e.position,
         "eventId": e.event_id,
