@@ -46,6 +46,18 @@ pub struct UserRegistered {
     pub registered_at: DateTime<Utc>,
 }
 
+/// An account was given a role (e.g. the first administrator).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRoleGranted {
+    /// The account.
+    pub user_id: UserId,
+    /// The role it now holds.
+    pub role: Role,
+    /// When.
+    pub granted_at: DateTime<Utc>,
+}
+
 /// An email address was reserved for an account (stream `user-email-{sha256}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -148,6 +160,7 @@ pub struct IdempotencyKeyClaimed {
 #[allow(missing_docs)]
 pub enum DomainEvent {
     UserRegistered(UserRegistered),
+    UserRoleGranted(UserRoleGranted),
     EmailReserved(EmailReserved),
     EmailReservationReleased(EmailReservationReleased),
     RoomCreated(RoomCreated),
@@ -197,6 +210,7 @@ pub enum DecodeError {
 /// schemas and golden fixtures are checked against.
 pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("UserRegistered", 1),
+    ("UserRoleGranted", 1),
     ("EmailReserved", 1),
     ("EmailReservationReleased", 1),
     ("RoomCreated", 1),
@@ -234,6 +248,7 @@ impl DomainEvent {
     pub fn event_type(&self) -> &'static str {
         match self {
             Self::UserRegistered(_) => "UserRegistered",
+            Self::UserRoleGranted(_) => "UserRoleGranted",
             Self::EmailReserved(_) => "EmailReserved",
             Self::EmailReservationReleased(_) => "EmailReservationReleased",
             Self::RoomCreated(_) => "RoomCreated",

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{Role, UserRegistered};
+use crate::events::{Role, UserRegistered, UserRoleGranted};
 use crate::validate::{normalized_email, required_text};
 use crate::{Aggregate, DomainError, DomainEvent, UserId};
 
@@ -18,6 +18,15 @@ pub struct User;
 pub struct UserState {
     /// Set once registered.
     pub registered: Option<UserRegistered>,
+    /// Roles granted after registration.
+    pub granted: Vec<Role>,
+}
+
+impl UserState {
+    /// Whether the account holds `role`.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.registered.as_ref().is_some_and(|r| r.role == role) || self.granted.contains(&role)
+    }
 }
 
 /// Commands for a user account.
@@ -44,6 +53,15 @@ pub enum UserCommand {
         /// The time of the request.
         now: DateTime<Utc>,
     },
+    /// Give the account a role.
+    GrantRole {
+        /// The account.
+        user_id: UserId,
+        /// The role.
+        role: Role,
+        /// The time of the request.
+        now: DateTime<Utc>,
+    },
 }
 
 impl Aggregate for User {
@@ -52,8 +70,12 @@ impl Aggregate for User {
     const STREAM_PREFIX: &'static str = "user";
 
     fn evolve(mut state: UserState, event: &DomainEvent) -> UserState {
-        if let DomainEvent::UserRegistered(e) = event {
-            state.registered = Some(e.clone());
+        match event {
+            DomainEvent::UserRegistered(e) => state.registered = Some(e.clone()),
+            DomainEvent::UserRoleGranted(e) if !state.granted.contains(&e.role) => {
+                state.granted.push(e.role)
+            }
+            _ => {}
         }
         state
     }
@@ -98,6 +120,19 @@ impl Aggregate for User {
                     password_hash: password_hash.clone(),
                     role: *role,
                     registered_at: *now,
+                })])
+            }
+            UserCommand::GrantRole { user_id, role, now } => {
+                if state.registered.is_none() {
+                    return Err(DomainError::NotFound("user"));
+                }
+                if state.has_role(*role) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![DomainEvent::UserRoleGranted(UserRoleGranted {
+                    user_id: *user_id,
+                    role: *role,
+                    granted_at: *now,
                 })])
             }
         }
@@ -161,7 +196,9 @@ mod tests {
     #[test]
     fn a_malformed_email_is_refused() {
         let mut cmd = register();
-        let UserCommand::Register { email, .. } = &mut cmd;
+        let UserCommand::Register { email, .. } = &mut cmd else {
+            unreachable!()
+        };
         *email = "haseeb.altegon.com".into();
         given::<User>([]).when(cmd).then_invalid("email");
     }
@@ -175,7 +212,10 @@ mod tests {
                 l_name,
                 country,
                 ..
-            } = &mut cmd;
+            } = &mut cmd
+            else {
+                unreachable!()
+            };
             match field {
                 "fName" => f_name.clear(),
                 "lName" => *l_name = "  ".into(),
@@ -185,10 +225,47 @@ mod tests {
         }
     }
 
+    fn grant_admin() -> UserCommand {
+        UserCommand::GrantRole {
+            user_id: haseeb(),
+            role: Role::Admin,
+            now: now(),
+        }
+    }
+
+    fn admin_granted() -> DomainEvent {
+        DomainEvent::UserRoleGranted(UserRoleGranted {
+            user_id: haseeb(),
+            role: Role::Admin,
+            granted_at: now(),
+        })
+    }
+
+    #[test]
+    fn a_registered_user_is_made_admin_once() {
+        given::<User>([registered()])
+            .when(grant_admin())
+            .then([admin_granted()]);
+        given::<User>([registered(), admin_granted()])
+            .when(grant_admin())
+            .then([]);
+        let state = User::fold(&[registered(), admin_granted()]);
+        assert!(state.has_role(Role::Admin));
+    }
+
+    #[test]
+    fn an_unknown_user_cannot_be_granted_a_role() {
+        given::<User>([])
+            .when(grant_admin())
+            .then_err(DomainError::NotFound("user"));
+    }
+
     #[test]
     fn a_phone_number_holds_digits() {
         let mut cmd = register();
-        let UserCommand::Register { phone_number, .. } = &mut cmd;
+        let UserCommand::Register { phone_number, .. } = &mut cmd else {
+            unreachable!()
+        };
         *phone_number = "call me".into();
         given::<User>([]).when(cmd).then_invalid("phoneNumber");
     }

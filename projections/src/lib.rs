@@ -1,7 +1,27 @@
-//! Projections: the read side. Each projection subscribes to the event log from its
-//! checkpoint and keeps SQL read models (meeting lists, recordings, storage usage,
-//! location reports) up to date, writing rows and checkpoint in one transaction.
+//! The read side. Each [`Projection`] turns events of the log into rows of SQL read
+//! models (users, rooms, meetings, ...), in PostgreSQL or SQLite. The
+//! [`ProjectionEngine`] runs one runner per projection: a catch-up subscription from
+//! the projection's checkpoint whose batches are applied in one transaction together
+//! with the new checkpoint, so every event lands exactly once, also across crashes.
 //!
-//! The runner and the read models arrive with the first REST slice; this crate holds
-//! the place in the workspace so that the dependency graph is fixed from the start.
+//! The engine also serves read-your-writes ([`ProjectionEngine::wait_for`]),
+//! rebuilds into fresh tables swapped in atomically, and status for operators.
 #![warn(missing_docs)]
+
+pub mod db;
+pub mod engine;
+pub mod error;
+pub mod models;
+pub mod projection;
+mod rebuild;
+mod schema;
+
+pub use db::{Dialect, ReadDb};
+pub use engine::{ProjectionEngine, ProjectionStatus, RebuildProgress};
+pub use error::ProjectionError;
+pub use projection::{Projection, TableDef, Target};
+
+/// Formats a time as the reference API does: RFC 3339, milliseconds, `Z`.
+pub fn api_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,18 @@
+//! The read models: each module holds a projection and the queries on its tables.
+
+pub mod meetings;
+pub mod rooms;
+pub mod users;
+
+use std::sync::Arc;
+
+use crate::Projection;
+
+/// Every projection this build keeps.
+pub fn all() -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(users::UsersProjection),
+        Arc::new(rooms::RoomsProjection),
+        Arc::new(meetings::MeetingsProjection),
+    ]
+}

@@ -1,0 +1,104 @@
+//! Rebuilding a projection beside the live one: fill `{table}__rebuild` from the
+//! start of the log, then, in one transaction holding the checkpoint's lock, apply
+//! what arrived meanwhile, swap the tables by renaming, and move the checkpoint.
+//! Readers use the old tables until that transaction commits; a runner's next batch
+//! waits for it and continues from the new checkpoint.
+
+use altegon_commands::pipeline::decode;
+use altegon_commands::store::{Position, SharedEventStore};
+use sqlx::{Acquire, AnyConnection};
+
+use crate::db::ReadDb;
+use crate::schema::{self, Checkpoint};
+use crate::{Projection, ProjectionError, RebuildProgress, Target};
+
+/// Events read and applied per transaction while filling.
+const PAGE: usize = 2000;
+
+/// Rebuilds `projection`; returns the position the swapped-in tables reflect.
+pub(crate) async fn rebuild(
+    db: &ReadDb,
+    store: &SharedEventStore,
+    projection: &dyn Projection,
+    mut progress: impl FnMut(RebuildProgress),
+) -> Result<Position, ProjectionError> {
+    let mut conn = db.pool().acquire().await?;
+    {
+        let mut tx = conn.begin().await?;
+        schema::ensure_live(&mut tx, projection).await?;
+        schema::create_tables(&mut tx, projection, Target::REBUILD).await?;
+        tx.commit().await?;
+    }
+    let head = store.head_position().await?;
+    let mut after = 0;
+    let mut applied = 0;
+    while after < head {
+        let mut tx = conn.begin().await?;
+        let (position, count) = apply_page(&mut tx, store, projection, after).await?;
+        tx.commit().await?;
+        if count == 0 {
+            break;
+        }
+        after = position;
+        applied += count;
+        progress(RebuildProgress {
+            events: applied,
+            position: after,
+            head,
+        });
+    }
+
+    let mut tx = conn.begin().await?;
+    schema::lock_checkpoint(&mut tx, projection.name()).await?;
+    loop {
+        let (position, count) = apply_page(&mut tx, store, projection, after).await?;
+        if count == 0 {
+            break;
+        }
+        after = position;
+        applied += count;
+    }
+    for table in projection.tables() {
+        let live = Target::LIVE.table(table.name);
+        let fresh = Target::REBUILD.table(table.name);
+        let old = format!("{live}__old");
+        sqlx::query(&format!("DROP TABLE IF EXISTS {old}")).execute(&mut *tx).await?;
+        sqlx::query(&format!("ALTER TABLE {live} RENAME TO {old}")).execute(&mut *tx).await?;
+        sqlx::query(&format!("ALTER TABLE {fresh} RENAME TO {live}")).execute(&mut *tx).await?;
+        sqlx::query(&format!("DROP TABLE {old}")).execute(&mut *tx).await?;
+    }
+    schema::write_checkpoint(
+        &mut tx,
+        projection.name(),
+        Checkpoint {
+            position: after,
+            version: projection.version(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    progress(RebuildProgress {
+        events: applied,
+        position: after,
+        head: head.max(after),
+    });
+    tracing::info!(projection = projection.name(), events = applied, position = after, "rebuilt");
+    Ok(after)
+}
+
+/// Applies the next page of the log after `after` to the rebuild tables.
+async fn apply_page(
+    conn: &mut AnyConnection,
+    store: &SharedEventStore,
+    projection: &dyn Projection,
+    after: Position,
+) -> Result<(Position, u64), ProjectionError> {
+    let page = store.read_all(after, PAGE).await?;
+    let mut position = after;
+    for event in &page {
+        let domain = decode(event)?;
+        projection.apply(conn, Target::REBUILD, &domain, event).await?;
+        position = event.position;
+    }
+    Ok((position, page.len() as u64))
+}
