@@ -31,6 +31,17 @@ pub struct Config {
     pub pg_max_connections: u32,
     /// `text` or `json` log lines (`ALTEGON_LOG_FORMAT`); levels via `RUST_LOG`.
     pub log_format: LogFormat,
+    /// Longest wait for read models after a write, in ms
+    /// (`ALTEGON_READ_YOUR_WRITES_TIMEOUT_MS`).
+    pub read_your_writes_timeout_ms: u64,
+    /// Issuer of the tokens this server signs and accepts (`ALTEGON_JWT_ISSUER`).
+    pub jwt_issuer: String,
+    /// Lifetime of access tokens in seconds (`ALTEGON_JWT_TTL_SECS`).
+    pub jwt_ttl_secs: u64,
+    /// Lifetime of room tokens in seconds (`ALTEGON_ROOM_TOKEN_TTL_SECS`).
+    pub room_token_ttl_secs: u64,
+    /// Largest accepted JSON body in bytes (`ALTEGON_MAX_JSON_BODY_BYTES`).
+    pub max_json_body_bytes: usize,
 }
 
 /// How log lines are written.
@@ -53,6 +64,11 @@ impl Default for Config {
             jwt_secret: None,
             pg_max_connections: 16,
             log_format: LogFormat::Text,
+            read_your_writes_timeout_ms: 5_000,
+            jwt_issuer: "altegon-meet".into(),
+            jwt_ttl_secs: 3_600,
+            room_token_ttl_secs: 4 * 3_600,
+            max_json_body_bytes: 64 * 1024,
         }
     }
 }
@@ -106,6 +122,12 @@ impl Config {
             .extract()
             .map_err(describe)?;
         config.event_store_kind()?;
+        if config.jwt_ttl_secs == 0 || config.room_token_ttl_secs == 0 {
+            return Err(ConfigError::Unacceptable {
+                key: "ALTEGON_JWT_TTL_SECS",
+                message: "token lifetimes must be at least 1 second".into(),
+            });
+        }
         if config.pg_max_connections == 0 {
             return Err(ConfigError::Unacceptable {
                 key: "ALTEGON_PG_MAX_CONNECTIONS",

@@ -9,20 +9,24 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+/// One refused field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The field as clients spell it.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
 /// An error as the API reports it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// 400: a field is missing or malformed; names the field.
-    #[error("{field}: {message}")]
-    BadRequest {
-        /// The field as clients spell it.
-        field: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// 401: no valid credentials.
-    #[error("authentication required")]
-    Unauthorized,
+    /// 400: fields are missing or malformed; each is named.
+    #[error("{}", describe(.0))]
+    Validation(Vec<FieldError>),
+    /// 401: no valid credentials; says why.
+    #[error("{0}")]
+    Unauthorized(&'static str),
     /// 403: authenticated but not allowed.
     #[error("{0}")]
     Forbidden(String),
@@ -32,6 +36,15 @@ pub enum Error {
     /// 409: conflicts with the current state (duplicate, concurrent change).
     #[error("{0}")]
     Conflict(String),
+    /// 413: the body is larger than allowed.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 503: the change was recorded but read models have not caught up in time.
+    #[error("the change was recorded at position {position} but is not readable yet; retry shortly")]
+    NotYetVisible {
+        /// The position to wait for (also in `x-altegon-position`).
+        position: u64,
+    },
     /// 503: a backend is unavailable; retry later.
     #[error("service unavailable")]
     Unavailable {
@@ -41,6 +54,39 @@ pub enum Error {
     /// 500: a bug or corrupt data; details are logged only.
     #[error("internal error")]
     Internal(String),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// A 400 naming one field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+}
+
+impl From<altegon_projections::ProjectionError> for Error {
+    fn from(e: altegon_projections::ProjectionError) -> Self {
+        use altegon_projections::ProjectionError as P;
+        match e {
+            P::NotYetVisible { position } => Error::NotYetVisible { position },
+            P::Store(s) => s.into(),
+            P::Database(ref d) if matches!(d, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => {
+                tracing::error!(error = %e, "read model database unavailable");
+                Error::Unavailable { retry_after: 1 }
+            }
+            other => Error::Internal(other.to_string()),
+        }
+    }
 }
 
 impl From<CommandError> for Error {
@@ -61,10 +107,7 @@ impl From<CommandError> for Error {
 impl From<DomainError> for Error {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::Invalid { field, message } => Error::BadRequest {
-                field: field.to_owned(),
-                message,
-            },
+            DomainError::Invalid { field, message } => Error::invalid(field, message),
             DomainError::AlreadyExists(_) | DomainError::EmailTaken => {
                 Error::Conflict(e.to_string())
             }
@@ -80,10 +123,7 @@ impl From<StoreError> for Error {
             StoreError::WrongExpectedVersion { .. } | StoreError::EventIdReused => {
                 Error::Conflict(e.to_string())
             }
-            StoreError::InvalidAppend(m) => Error::BadRequest {
-                field: "body".into(),
-                message: m,
-            },
+            StoreError::InvalidAppend(m) => Error::invalid("body", m),
             StoreError::Backend(m) => {
                 tracing::error!(error = %m, "event store unavailable");
                 Error::Unavailable { retry_after: 1 }
@@ -96,8 +136,10 @@ impl From<StoreError> for Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = match &self {
-            Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::Validation(_) => StatusCode::BAD_REQUEST,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::NotYetVisible { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
@@ -108,12 +150,27 @@ impl IntoResponse for Error {
             }
         };
         let mut body = json!({ "success": false, "message": self.to_string() });
-        if let Error::BadRequest { field, .. } = &self {
-            body["field"] = json!(field);
+        match &self {
+            Error::Validation(errors) => {
+                body["field"] = json!(errors.first().map(|e| &e.field));
+                body["errors"] = json!(errors);
+            }
+            Error::NotYetVisible { position } => body["position"] = json!(position),
+            _ => {}
         }
         let mut response = (status, Json(body)).into_response();
-        if let Error::Unavailable { retry_after } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+        let retry_after = match self {
+            Error::Unavailable { retry_after } => Some(retry_after),
+            Error::NotYetVisible { position } => {
+                if let Ok(v) = HeaderValue::from_str(&position.to_string()) {
+                    response.headers_mut().insert(crate::consistency::POSITION_HEADER, v);
+                }
+                Some(1)
+            }
+            _ => None,
+        };
+        if let Some(secs) = retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }

@@ -5,9 +5,12 @@
 //! operator commands (`events tail|export`, `audit verify`, `bench`).
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod consistency;
 pub mod error;
+pub mod json;
 pub mod routes;
 pub mod server;
 pub mod state;

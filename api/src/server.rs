@@ -3,8 +3,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use altegon_commands::CommandBus;
+use altegon_projections::{ProjectionEngine, ReadDb, models};
+use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -12,6 +15,7 @@ use tokio::task::JoinHandle;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::state::AppState;
 use crate::stores::open_event_store;
@@ -26,16 +30,30 @@ pub struct Server {
 impl Server {
     /// Opens the stores and starts listening (port 0 picks a free port).
     pub async fn start(config: Config) -> anyhow::Result<Self> {
+        crate::routes::metrics::handle();
         let store = open_event_store(&config).await?;
         // Made (or read) now so a missing secret is reported at start, not at first login.
-        config.jwt_secret()?;
+        let secret = config.jwt_secret()?;
+        let engine = open_engine(&config, store.clone()).await?;
+        let (shutdown, mut stop) = watch::channel(false);
+        let runners = engine.spawn_runners(stop.clone());
         let state = AppState {
             config: Arc::new(config.clone()),
             bus: CommandBus::new(store.clone()),
             store: store.clone(),
+            engine: engine.clone(),
+            keys: JwtKeys::hs256(
+                &secret,
+                &config.jwt_issuer,
+                Duration::from_secs(config.jwt_ttl_secs),
+                Duration::from_secs(config.room_token_ttl_secs),
+            ),
+            read_timeout: Duration::from_millis(config.read_your_writes_timeout_ms),
         };
         let request_id = HeaderName::from_static("x-request-id");
         let app = crate::routes::router()
+            .layer(axum::middleware::from_fn(crate::routes::metrics::track))
+            .layer(DefaultBodyLimit::max(config.max_json_body_bytes))
             .with_state(state)
             .layer(PropagateRequestIdLayer::new(request_id.clone()))
             .layer(TraceLayer::new_for_http())
@@ -45,7 +63,6 @@ impl Server {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr()?;
-        let (shutdown, mut stop) = watch::channel(false);
         let task = tokio::spawn(async move {
             let served = axum::serve(
                 listener,
@@ -55,7 +72,11 @@ impl Server {
                 let _ = stop.wait_for(|s| *s).await;
             })
             .await;
+            for runner in runners {
+                let _ = runner.await;
+            }
             store.close().await;
+            engine.db().close().await;
             served.map_err(Into::into)
         });
         tracing::info!(%addr, event_store = %config.event_store_kind_name(), "listening");
@@ -83,6 +104,17 @@ impl Server {
         tracing::info!("shutting down");
         self.stop().await
     }
+}
+
+/// Connects the read side, runs its migrations and creates missing tables.
+pub async fn open_engine(
+    config: &Config,
+    store: altegon_commands::store::SharedEventStore,
+) -> anyhow::Result<ProjectionEngine> {
+    let db = ReadDb::connect(&config.read_model_url(), config.pg_max_connections).await?;
+    let engine = ProjectionEngine::new(db, store, models::all());
+    engine.prepare().await?;
+    Ok(engine)
 }
 
 impl Config {

@@ -1,10 +1,13 @@
 //! What every request handler can reach.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use altegon_commands::CommandBus;
 use altegon_commands::store::SharedEventStore;
+use altegon_projections::ProjectionEngine;
 
+use crate::auth::JwtKeys;
 use crate::config::Config;
 
 /// Shared, cheaply cloned application state.
@@ -16,4 +19,17 @@ pub struct AppState {
     pub store: SharedEventStore,
     /// Runs commands against the log.
     pub bus: CommandBus,
+    /// The read side.
+    pub engine: ProjectionEngine,
+    /// Token signing and verification.
+    pub keys: JwtKeys,
+    /// How long a read-your-writes wait may take.
+    pub read_timeout: Duration,
+}
+
+impl AppState {
+    /// The read-model pool.
+    pub fn read_pool(&self) -> &sqlx::AnyPool {
+        self.engine.db().pool()
+    }
 }

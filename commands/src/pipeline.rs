@@ -130,6 +130,8 @@ impl CommandBus {
                 .await
             {
                 Ok(result) => {
+                    metrics::counter!("altegon_events_appended_total")
+                        .increment(new_events.len() as u64);
                     return Ok(Outcome {
                         stream,
                         events: new_events,

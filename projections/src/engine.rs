@@ -140,22 +140,27 @@ impl ProjectionEngine {
         }
     }
 
-    /// Each projection's progress.
+    /// Each projection's progress, counting lag up to 100,000 events.
     pub async fn status(&self) -> Result<Vec<ProjectionStatus>, ProjectionError> {
-        const CAP: usize = 100_000;
+        self.status_capped(100_000).await
+    }
+
+    /// Each projection's progress, counting lag up to `cap` events.
+    pub async fn status_capped(&self, cap: u64) -> Result<Vec<ProjectionStatus>, ProjectionError> {
+        let cap = usize::try_from(cap).unwrap_or(usize::MAX);
         let mut conn = self.inner.db.pool().acquire().await?;
         let mut out = Vec::new();
         for projection in &self.inner.projections {
             let checkpoint = schema::read_checkpoint(&mut conn, projection.name()).await?;
             let position = checkpoint.map_or(0, |c| c.position);
-            let lag = self.inner.store.read_all(position, CAP).await?.len();
+            let lag = self.inner.store.read_all(position, cap).await?.len();
             out.push(ProjectionStatus {
                 name: projection.name(),
                 stored_version: checkpoint.map_or(0, |c| c.version),
                 code_version: projection.version(),
                 position,
                 lag_events: lag as u64,
-                lag_capped: lag == CAP,
+                lag_capped: lag == cap,
             });
         }
         Ok(out)

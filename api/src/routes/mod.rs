@@ -1,6 +1,10 @@
 //! HTTP routes, one router per area, merged in [`router`].
 
+pub mod auth;
 pub mod health;
+pub mod meetings;
+pub mod metrics;
+pub mod rooms;
 
 use axum::Router;
 
@@ -8,5 +12,17 @@ use crate::state::AppState;
 
 /// Every route of the server.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(health::router())
+    Router::new()
+        .merge(health::router())
+        .merge(metrics::router())
+        .merge(auth::router())
+        .merge(rooms::router())
+        .merge(meetings::router())
+}
+
+/// Parses an id from the path or body, naming the field when it is malformed.
+pub(crate) fn parse_id<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, crate::error::Error> {
+    value
+        .parse()
+        .map_err(|_| crate::error::Error::invalid(field, "must be a 24-character hexadecimal id"))
 }

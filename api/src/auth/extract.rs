@@ -1,0 +1,129 @@
+//! Request extractors: [`AuthUser`] (a valid access token is required) and
+//! [`CommandCtx`] (everything a command records about its request).
+
+use std::net::SocketAddr;
+
+use altegon_commands::{Actor, CommandContext};
+use altegon_domain::UserId;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+
+use super::TokenError;
+use crate::error::Error;
+use crate::state::AppState;
+
+/// Longest accepted `Idempotency-Key`.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthUser {
+    /// Their id.
+    pub id: UserId,
+    /// Their roles.
+    pub roles: Vec<String>,
+}
+
+impl AuthUser {
+    /// Whether the caller is an administrator.
+    pub fn is_admin(&self) -> bool {
+        self.roles.iter().any(|r| r == "admin")
+    }
+
+    /// The caller as a command actor.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.id.to_string()),
+            roles: self.roles.clone(),
+        }
+    }
+
+    /// Allows the caller to act for `user`: themselves, or anyone when admin.
+    pub fn may_act_for(&self, user: &UserId) -> Result<(), Error> {
+        if &self.id == user || self.is_admin() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden("you may only act on your own resources".into()))
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
+        let token = bearer(&parts.headers).ok_or(Error::Unauthorized("a bearer token is required"))?;
+        let claims = state.keys.verify_access(token).map_err(|e| match e {
+            TokenError::Expired => Error::Unauthorized("token expired"),
+            _ => Error::Unauthorized("invalid token"),
+        })?;
+        let id = claims
+            .sub
+            .parse()
+            .map_err(|_| Error::Unauthorized("invalid token"))?;
+        let user = AuthUser {
+            id,
+            roles: claims.roles,
+        };
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+/// The context a command records: actor, request and correlation ids, client
+/// address and `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct CommandCtx(pub CommandContext);
+
+impl FromRequestParts<AppState> for CommandCtx {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let actor = match bearer(&parts.headers) {
+            Some(_) => AuthUser::from_request_parts(parts, state).await?.actor(),
+            None => Actor::default(),
+        };
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let mut ctx = CommandContext::new(actor);
+        if let Some(id) = header("x-request-id") {
+            ctx.request_id = id.clone();
+            ctx.correlation_id = id;
+        }
+        if let Some(correlation) = header("x-correlation-id") {
+            ctx.correlation_id = correlation;
+        }
+        ctx.client_ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        if let Some(value) = parts.headers.get("idempotency-key") {
+            let key = value.to_str().ok().filter(|k| {
+                !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY && k.bytes().all(|b| b.is_ascii_graphic())
+            });
+            let key = key.ok_or_else(|| {
+                Error::invalid(
+                    "Idempotency-Key",
+                    format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+                )
+            })?;
+            ctx.idempotency_key = Some(key.to_owned());
+        }
+        Ok(CommandCtx(ctx))
+    }
+}

@@ -1,0 +1,51 @@
+//! Read-your-writes. A command answers with the global position of its events
+//! (header `x-altegon-position`) only once the read models have reached it, so a
+//! read that follows sees the write. A client may also send that header on a read
+//! to wait for a position it got elsewhere. Waits are bounded
+//! (`ALTEGON_READ_YOUR_WRITES_TIMEOUT_MS`); past the bound the answer is 503 with
+//! `Retry-After`.
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderName;
+use axum::http::request::Parts;
+
+use crate::error::Error;
+use crate::state::AppState;
+
+/// The header carrying a log position.
+pub const POSITION_HEADER: HeaderName = HeaderName::from_static("x-altegon-position");
+
+/// Waits until the read models have applied the log up to `position`.
+pub async fn wait_until_visible(state: &AppState, position: u64) -> Result<(), Error> {
+    state
+        .engine
+        .wait_for(position, state.read_timeout)
+        .await
+        .map_err(Into::into)
+}
+
+/// A read's consistency requirement: waits for the position in
+/// `x-altegon-position` before the handler runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Consistent;
+
+impl FromRequestParts<AppState> for Consistent {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        if let Some(value) = parts.headers.get(&POSITION_HEADER) {
+            let position = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or_else(|| Error::invalid("x-altegon-position", "must be a log position"))?;
+            wait_until_visible(state, position).await?;
+        }
+        Ok(Consistent)
+    }
+}
+
+/// The header pair to put on a write's response.
+pub fn position_header(position: u64) -> [(HeaderName, String); 1] {
+    [(POSITION_HEADER, position.to_string())]
+}

@@ -1,0 +1,168 @@
+//! `POST /auth/register` and `POST /auth/login`.
+
+use altegon_commands::handlers::users::{RegisterUser, register_user};
+use altegon_commands::password::{hash_password, verify_password};
+use altegon_domain::events::Role;
+use altegon_domain::validate::{normalized_email, password_policy};
+use altegon_projections::models::users;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::OnceCell;
+
+use crate::auth::CommandCtx;
+use crate::consistency::{position_header, wait_until_visible};
+use crate::error::{Error, FieldError};
+use crate::json::ValidJson;
+use crate::state::AppState;
+
+/// The one message for every failed login, so it does not tell whether the email exists.
+const BAD_CREDENTIALS: &str = "Invalid email or password";
+
+/// `/auth/*`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/register", post(register))
+        .route("/auth/login", post(login))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegisterBody {
+    email: Option<String>,
+    f_name: Option<String>,
+    l_name: Option<String>,
+    phone_number: Option<String>,
+    country: Option<String>,
+    password: Option<String>,
+}
+
+/// Names every missing field at once, then the malformed ones.
+fn required(errors: &mut Vec<FieldError>, field: &str, value: &Option<String>) -> String {
+    match value.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() => v.to_owned(),
+        _ => {
+            errors.push(FieldError {
+                field: field.into(),
+                message: "is required".into(),
+            });
+            String::new()
+        }
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    CommandCtx(ctx): CommandCtx,
+    ValidJson(body): ValidJson<RegisterBody>,
+) -> Result<impl IntoResponse, Error> {
+    let mut errors = Vec::new();
+    let email = required(&mut errors, "email", &body.email);
+    let f_name = required(&mut errors, "fName", &body.f_name);
+    let l_name = required(&mut errors, "lName", &body.l_name);
+    let phone_number = required(&mut errors, "phoneNumber", &body.phone_number);
+    let country = required(&mut errors, "country", &body.country);
+    let password = body.password.unwrap_or_default();
+    let mut check = |result: Result<_, altegon_domain::DomainError>| {
+        if let Err(altegon_domain::DomainError::Invalid { field, message }) = result
+            && !errors.iter().any(|e| e.field == field)
+        {
+            errors.push(FieldError {
+                field: field.into(),
+                message,
+            });
+        }
+    };
+    if !email.is_empty() {
+        check(normalized_email(&email).map(|_| ()));
+    }
+    check(password_policy(&password));
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let request = RegisterUser {
+        email: email.clone(),
+        f_name: f_name.clone(),
+        l_name: l_name.clone(),
+        phone_number,
+        country,
+        password,
+        role: Role::User,
+    };
+    let registered = register_user(&state.bus, &ctx, request).await?;
+    wait_until_visible(&state, registered.position).await?;
+    Ok((
+        StatusCode::CREATED,
+        position_header(registered.position),
+        Json(json!({
+            "success": true,
+            "message": "User created successfully",
+            "data": { "user": {
+                "fName": f_name,
+                "lName": l_name,
+                "email": email,
+                "_id": registered.user_id,
+            }},
+        })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginBody {
+    user_name: String,
+    password: String,
+}
+
+/// A hash to verify against when the email is unknown, so both failures take as long.
+async fn decoy_hash() -> &'static str {
+    static DECOY: OnceCell<String> = OnceCell::const_new();
+    DECOY
+        .get_or_init(|| async {
+            hash_password(rand::random::<u64>().to_string())
+                .await
+                .unwrap_or_default()
+        })
+        .await
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<LoginBody>,
+) -> Result<impl IntoResponse, Error> {
+    let user = users::by_email(state.read_pool(), &body.user_name).await?;
+    let hash = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => decoy_hash().await.to_owned(),
+    };
+    let valid = verify_password(body.password, hash).await;
+    let user = match user {
+        Some(user) if valid => user,
+        _ => return Err(Error::Unauthorized(BAD_CREDENTIALS)),
+    };
+    let roles = user.role_list();
+    let token = state
+        .keys
+        .issue_access(&user.id, roles.clone())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(Json(json!({
+        "success": true,
+        "message": "Login successful",
+        "data": {
+            "token": token,
+            "tokenType": "Bearer",
+            "expiresIn": state.keys.access_ttl().as_secs(),
+            "user": {
+                "_id": user.id,
+                "fName": user.f_name,
+                "lName": user.l_name,
+                "email": user.email,
+                "roles": roles,
+            },
+        },
+    })))
+}
