@@ -1,10 +1,12 @@
-//! The command line: `altegon-meet [serve]`, `events tail|export`, `audit verify`,
-//! `bench append`. Each subcommand opens the configured event store itself, so the
+//! The command line: `altegon-meet [serve]`, `migrate`, `projections status|rebuild`,
+//! `users create-admin|grant-admin`, `events tail|export`, `audit verify`, `bench`. Each subcommand opens the configured event store itself, so the
 //! tools work beside a running server.
 
 pub mod audit;
 pub mod bench;
 pub mod events;
+pub mod projections;
+pub mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +39,14 @@ pub enum Command {
     /// Check the event log's integrity.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Run the read side's migrations and create missing read-model tables.
+    Migrate,
+    /// Inspect and rebuild read models.
+    #[command(subcommand)]
+    Projections(projections::ProjectionsCommand),
+    /// Manage users (administrators).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// Measure the event store.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -50,6 +60,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Events(cmd) => events::run(cmd, &config).await,
+        Command::Migrate => projections::migrate(&config).await,
+        Command::Projections(cmd) => projections::run(cmd, &config).await,
+        Command::Users(cmd) => users::run(cmd, &config).await,
         Command::Audit(cmd) => audit::run(cmd, &config).await,
         Command::Bench(cmd) => bench::run(cmd).await,
     }

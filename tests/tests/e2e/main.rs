@@ -1,5 +1,8 @@
 //! End-to-end tests: each starts the real server on port 0 with fresh storage and
 //! talks to it over HTTP, as clients do. One binary, a module per feature.
 
+mod auth;
 mod health;
+mod meetings;
+mod rooms;
 mod support;

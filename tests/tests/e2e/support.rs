@@ -2,7 +2,23 @@
 
 use altegon_api::config::Config;
 use altegon_api::server::Server;
+use serde_json::{Value, json};
 use sqlx::Connection;
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "AB1239001";
+
+/// A valid registration body for `email`.
+pub fn registration(email: &str) -> Value {
+    json!({
+        "email": email,
+        "fName": "Haseeb",
+        "lName": "Asif",
+        "phoneNumber": "923085000453",
+        "country": "Pakistan",
+        "password": PASSWORD,
+    })
+}
 
 /// Which event log a test app uses.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +35,7 @@ pub struct TestApp {
     config: Config,
     _data_dir: tempfile::TempDir,
     pg_database: Option<String>,
+    log: Log,
 }
 
 fn pg_admin_url() -> String {
@@ -51,6 +68,7 @@ impl TestApp {
                 .map_or(admin.as_str(), |(b, _)| b)
                 .to_owned();
             config.event_store = format!("{base}/{name}");
+            config.database_url = Some(format!("{base}/{name}"));
             pg_database = Some(name);
         }
         let server = Server::start(config.clone()).await.expect("server starts");
@@ -61,6 +79,7 @@ impl TestApp {
             config,
             _data_dir: data_dir,
             pg_database,
+            log,
         }
     }
 
@@ -82,6 +101,98 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Registers a user with `email`; returns their id.
+    pub async fn register(&self, email: &str) -> String {
+        let r = self.post("/auth/register", registration(email)).await;
+        assert_eq!(r.status(), 201, "register {email}");
+        let body: Value = r.json().await.expect("json");
+        body["data"]["user"]["_id"].as_str().expect("id").to_owned()
+    }
+
+    /// Logs in; returns the token.
+    pub async fn login(&self, email: &str) -> String {
+        let r = self
+            .post("/auth/login", json!({ "userName": email, "password": PASSWORD }))
+            .await;
+        assert_eq!(r.status(), 200, "login {email}");
+        let body: Value = r.json().await.expect("json");
+        body["data"]["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Registers and logs in; returns (id, token).
+    pub async fn user(&self, email: &str) -> (String, String) {
+        let id = self.register(email).await;
+        (id, self.login(email).await)
+    }
+
+    /// Creates an administrator through the command line's code path on the same
+    /// log, then logs in once the server's read model has it.
+    pub async fn admin(&self, email: &str) -> (String, String) {
+        let store = altegon_api::stores::open_event_store(&self.config).await.expect("store");
+        let bus = altegon_commands::CommandBus::new(store.clone());
+        let request = altegon_commands::handlers::users::RegisterUser {
+            email: email.into(),
+            f_name: "Ada".into(),
+            l_name: "Admin".into(),
+            phone_number: "0".into(),
+            country: "PK".into(),
+            password: PASSWORD.into(),
+            role: altegon_domain::events::Role::Admin,
+        };
+        let ctx = altegon_commands::CommandContext::new(altegon_commands::Actor::system());
+        let registered = altegon_commands::handlers::users::register_user(&bus, &ctx, request)
+            .await
+            .expect("admin registered");
+        store.close().await;
+        for _ in 0..200 {
+            let r = self
+                .post("/auth/login", json!({ "userName": email, "password": PASSWORD }))
+                .await;
+            if r.status() == 200 {
+                let body: Value = r.json().await.expect("json");
+                return (
+                    registered.user_id.to_string(),
+                    body["data"]["token"].as_str().expect("token").to_owned(),
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the admin never became visible");
+    }
+
+    #[allow(dead_code)]
+    pub fn log(&self) -> Log {
+        self.log
     }
 
     pub fn config(&self) -> &Config {
