@@ -17,8 +17,8 @@ use altegon_commands::store::{
     EventFilter, Position, RecordedEvent, SharedEventStore, SubscriptionStart,
 };
 use futures::StreamExt;
-use sqlx::Acquire;
-use sqlx::pool::PoolConnection;
+use sqlx::{Acquire, Connection};
+use sqlx::AnyConnection;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -240,11 +240,14 @@ impl ProjectionEngine {
                     continue;
                 }
             };
-            match self.follow(projection.as_ref(), &mut shutdown).await {
+            let followed = self.follow(projection.as_ref(), &mut shutdown).await;
+            if let Some(conn) = lock {
+                let _ = conn.close().await;
+            }
+            match followed {
                 Ok(()) => return,
                 Err(e) => {
                     tracing::error!(projection = name, error = %e, "projection runner failed; restarting");
-                    drop(lock);
                     sleep_or_stop(backoff, &mut shutdown).await;
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
@@ -252,22 +255,24 @@ impl ProjectionEngine {
         }
     }
 
-    /// On PostgreSQL, waits for the projection's advisory lock, held by the returned
-    /// connection for as long as it lives. `None` when shut down while waiting.
+    /// On PostgreSQL, waits for the projection's advisory lock. The lock lives on a
+    /// connection taken out of the pool, so dropping it closes the session and
+    /// releases the lock (a pooled connection would keep it while idle). `None` when
+    /// shut down while waiting.
     async fn take_lock(
         &self,
         name: &str,
         shutdown: &mut watch::Receiver<bool>,
-    ) -> Result<Option<Option<PoolConnection<sqlx::Any>>>, ProjectionError> {
+    ) -> Result<Option<Option<AnyConnection>>, ProjectionError> {
         if self.inner.db.dialect() == Dialect::Sqlite {
             return Ok(Some(None));
         }
-        let mut conn = self.inner.db.pool().acquire().await?;
+        let mut conn = self.inner.db.pool().acquire().await?.detach();
         loop {
             let (locked,): (bool,) =
                 sqlx::query_as("SELECT pg_try_advisory_lock(hashtext($1)::BIGINT)")
                     .bind(format!("altegon_projection:{name}"))
-                    .fetch_one(&mut *conn)
+                    .fetch_one(&mut conn)
                     .await?;
             if locked {
                 tracing::info!(projection = name, "projection runner active");
