@@ -2,7 +2,7 @@
 //! refusing bad configuration, exporting and tailing the log, auditing it.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use altegon_commands::store::sqlite::SqliteEventStore;
@@ -11,14 +11,8 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use uuid::Uuid;
 
-fn binary(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_altegon-meet"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("ALTEGON_DATA_DIR", data_dir)
-        .env("RUST_LOG", "info");
-    cmd
-}
+mod support;
+use support::{Killed, binary};
 
 /// Appends `count` events to each of two streams of the embedded log in `dir`.
 async fn seed(dir: &std::path::Path, count: u64) {
@@ -41,15 +35,6 @@ async fn seed(dir: &std::path::Path, count: u64) {
         }
     }
     store.close().await;
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]

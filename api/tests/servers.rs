@@ -1,0 +1,208 @@
+//! Two server processes on one PostgreSQL database, and operator commands beside a
+//! running server.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+mod support;
+use support::{ServerProcess, binary, serve};
+
+const PASSWORD: &str = "AB1239001";
+
+fn pg_admin_url() -> String {
+    std::env::var("ALTEGON_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+async fn create_database() -> (String, String) {
+    let admin = pg_admin_url();
+    let name = format!("s_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    (name.clone(), format!("{base}/{name}"))
+}
+
+async fn drop_database(name: &str) {
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+    }
+}
+
+async fn advisory_locks(name: &str) -> Vec<i32> {
+    let mut conn = sqlx::PgConnection::connect(&pg_admin_url()).await.unwrap();
+    sqlx::query_as::<_, (i32,)>(
+        "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+         WHERE l.locktype = 'advisory' AND l.granted AND d.datname = $1",
+    )
+    .bind(name)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(pid,)| pid)
+    .collect()
+}
+
+async fn post(base: &str, token: Option<&str>, path: &str, body: Value) -> reqwest::Response {
+    let mut request = reqwest::Client::new().post(format!("{base}{path}")).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+async fn register_and_login(base: &str, email: &str) -> (String, String) {
+    let r = post(
+        base,
+        None,
+        "/auth/register",
+        json!({ "email": email, "fName": "A", "lName": "B", "phoneNumber": "1", "country": "PK", "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["data"]["user"]["_id"].as_str().unwrap().to_owned();
+    let r = post(base, None, "/auth/login", json!({ "userName": email, "password": PASSWORD })).await;
+    assert_eq!(r.status(), 200);
+    let token = r.json::<Value>().await.unwrap()["data"]["token"].as_str().unwrap().to_owned();
+    (id, token)
+}
+
+async fn create_and_list(base: &str, token: &str, host: &str, title: &str) -> usize {
+    let r = post(base, Some(token), "/meetings/create", json!({ "title": title, "hostId": host, "transcriptEnabled": false })).await;
+    assert_eq!(r.status(), 201);
+    let r = reqwest::Client::new()
+        .get(format!("{base}/meetings/list/{host}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap()["data"].as_array().unwrap().len()
+}
+
+fn pg_server(dir: &std::path::Path, url: &str) -> ServerProcess {
+    let mut cmd: Command = binary(dir);
+    cmd.env("ALTEGON_EVENT_STORE", url)
+        .env("ALTEGON_DATABASE_URL", url)
+        .env("ALTEGON_JWT_SECRET", "a-shared-secret-of-at-least-32-characters");
+    serve(cmd)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_server_processes_share_a_database_and_run_each_projection_once() {
+    let (name, url) = create_database().await;
+    let dir_a = tempfile::tempdir().unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let a = pg_server(dir_a.path(), &url);
+    let b = pg_server(dir_b.path(), &url);
+
+    // Written through one process, read through the other, either way round.
+    let (host, token) = register_and_login(&a.base, "shared@example.com").await;
+    assert_eq!(create_and_list(&b.base, &token, &host, "via b").await, 1);
+    assert_eq!(create_and_list(&a.base, &token, &host, "via a").await, 2);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let locks = loop {
+        let locks = advisory_locks(&name).await;
+        if locks.len() == 3 || tokio::time::Instant::now() > deadline {
+            break locks;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(locks.len(), 3, "one runner per projection across both processes");
+
+    // Kill whichever process runs projections: the other takes over.
+    let a_pid = a.process.0.id();
+    drop(a);
+    let after = loop {
+        let n = create_and_list(&b.base, &token, &host, "after the kill").await;
+        if n >= 3 || tokio::time::Instant::now() > deadline {
+            break n;
+        }
+    };
+    assert!(after >= 3);
+    let locks = loop {
+        let locks = advisory_locks(&name).await;
+        if locks.len() == 3 || tokio::time::Instant::now() > deadline + Duration::from_secs(10) {
+            break locks;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(locks.len(), 3, "the survivor holds every projection (killed pid {a_pid})");
+    drop(b);
+    drop_database(&name).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rebuild_beside_a_running_server_keeps_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(binary(dir.path()));
+    let (host, token) = register_and_login(&server.base, "rebuild@example.com").await;
+    for i in 0..20 {
+        create_and_list(&server.base, &token, &host, &format!("m{i}")).await;
+    }
+    let list = || async {
+        reqwest::Client::new()
+            .get(format!("{}/meetings/list/{host}", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let before = list().await;
+    let out = binary(dir.path()).args(["projections", "rebuild"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("meetings: rebuilt"));
+    assert_eq!(list().await, before);
+    let out = binary(dir.path()).args(["projections", "status"]).output().unwrap();
+    let status = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for name in ["users", "rooms", "meetings"] {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{status}"));
+        assert!(line.trim_end().ends_with(" 0"), "{name} has lag: {status}");
+    }
+    let out = binary(dir.path()).args(["projections", "rebuild", "nope"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no projection named nope"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn administrators_are_made_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = binary(dir.path()).args(["migrate"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = binary(dir.path())
+        .args(["users", "create-admin", "--email", "root@example.com"])
+        .env("ALTEGON_ADMIN_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let server = serve(binary(dir.path()));
+    let (_, _) = register_and_login(&server.base, "later@example.com").await;
+    let out = binary(dir.path()).args(["users", "grant-admin", "later@example.com"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = binary(dir.path()).args(["users", "grant-admin", "ghost@example.com"]).output().unwrap();
+    assert!(!out.status.success());
+
+    for email in ["root@example.com", "later@example.com"] {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let r = post(&server.base, None, "/auth/login", json!({ "userName": email, "password": PASSWORD })).await;
+            let body: Value = r.json().await.unwrap();
+            if body["data"]["user"]["roles"].as_array().is_some_and(|r| r.contains(&json!("admin"))) {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{email} never became admin: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Running the `altegon-meet` binary as operators do.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The binary with a clean environment and the given data dir.
+pub fn binary(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_altegon-meet"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("ALTEGON_DATA_DIR", data_dir)
+        .env("RUST_LOG", "info");
+    cmd
+}
+
+/// A child process killed when dropped.
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A server process and what it logged.
+pub struct ServerProcess {
+    pub base: String,
+    pub process: Killed,
+    pub logs: Receiver<String>,
+}
+
+/// Starts `serve` on port 0 with JSON logs and waits for its address.
+pub fn serve(mut cmd: Command) -> ServerProcess {
+    let mut child = cmd
+        .env("ALTEGON_LISTEN", "127.0.0.1:0")
+        .env("ALTEGON_LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let stderr = child.stderr.take().expect("stderr");
+    let process = Killed(child);
+    let (tx, logs) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut kept = Vec::new();
+    loop {
+        let line = logs
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("server never logged its address; logs: {kept:#?}"));
+        let entry: Value = serde_json::from_str(&line).unwrap_or_default();
+        if entry["fields"]["message"] == "listening" {
+            let addr = entry["fields"]["addr"].as_str().expect("addr").to_owned();
+            let (tx, rest) = std::sync::mpsc::channel();
+            for line in kept {
+                let _ = tx.send(line);
+            }
+            std::thread::spawn(move || {
+                for line in logs.iter() {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            return ServerProcess {
+                base: format!("http://{addr}"),
+                process,
+                logs: rest,
+            };
+        }
+        kept.push(line);
+    }
+}
