@@ -40,7 +40,9 @@ pub enum Error {
     #[error("request body too large")]
     PayloadTooLarge,
     /// 503: the change was recorded but read models have not caught up in time.
-    #[error("the change was recorded at position {position} but is not readable yet; retry shortly")]
+    #[error(
+        "the change was recorded at position {position} but is not readable yet; retry shortly"
+    )]
     NotYetVisible {
         /// The position to wait for (also in `x-altegon-position`).
         position: u64,
@@ -163,7 +165,9 @@ impl IntoResponse for Error {
             Error::Unavailable { retry_after } => Some(retry_after),
             Error::NotYetVisible { position } => {
                 if let Ok(v) = HeaderValue::from_str(&position.to_string()) {
-                    response.headers_mut().insert(crate::consistency::POSITION_HEADER, v);
+                    response
+                        .headers_mut()
+                        .insert(crate::consistency::POSITION_HEADER, v);
                 }
                 Some(1)
             }

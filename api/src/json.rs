@@ -2,8 +2,8 @@
 //! oversized bodies refused (413). Unknown fields are ignored.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -17,20 +17,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge
-            } else {
-                Error::invalid("body", "could not be read")
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e: BytesRejection| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge
+                } else {
+                    Error::invalid("body", "could not be read")
+                }
+            })?;
         parse(&bytes).map(ValidJson)
     }
 }
 
 /// Parses `bytes`, naming the field at fault.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let body = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
+    let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        bytes
+    };
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -81,9 +87,15 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(field_of(r#"{"title": 3, "transcriptEnabled": true}"#), "title");
+        assert_eq!(
+            field_of(r#"{"title": 3, "transcriptEnabled": true}"#),
+            "title"
+        );
         assert_eq!(field_of(r#"{"title": "x"}"#), "transcriptEnabled");
-        assert_eq!(field_of(r#"{"title": "x", "transcriptEnabled": "yes"}"#), "transcriptEnabled");
+        assert_eq!(
+            field_of(r#"{"title": "x", "transcriptEnabled": "yes"}"#),
+            "transcriptEnabled"
+        );
         assert_eq!(field_of("not json"), "body");
     }
 

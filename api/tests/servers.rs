@@ -21,7 +21,10 @@ async fn create_database() -> (String, String) {
     let admin = pg_admin_url();
     let name = format!("s_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
     (name.clone(), format!("{base}/{name}"))
 }
@@ -50,7 +53,9 @@ async fn advisory_locks(name: &str) -> Vec<i32> {
 }
 
 async fn post(base: &str, token: Option<&str>, path: &str, body: Value) -> reqwest::Response {
-    let mut request = reqwest::Client::new().post(format!("{base}{path}")).json(&body);
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -66,15 +71,33 @@ async fn register_and_login(base: &str, email: &str) -> (String, String) {
     )
     .await;
     assert_eq!(r.status(), 201);
-    let id = r.json::<Value>().await.unwrap()["data"]["user"]["_id"].as_str().unwrap().to_owned();
-    let r = post(base, None, "/auth/login", json!({ "userName": email, "password": PASSWORD })).await;
+    let id = r.json::<Value>().await.unwrap()["data"]["user"]["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = post(
+        base,
+        None,
+        "/auth/login",
+        json!({ "userName": email, "password": PASSWORD }),
+    )
+    .await;
     assert_eq!(r.status(), 200);
-    let token = r.json::<Value>().await.unwrap()["data"]["token"].as_str().unwrap().to_owned();
+    let token = r.json::<Value>().await.unwrap()["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     (id, token)
 }
 
 async fn create_and_list(base: &str, token: &str, host: &str, title: &str) -> usize {
-    let r = post(base, Some(token), "/meetings/create", json!({ "title": title, "hostId": host, "transcriptEnabled": false })).await;
+    let r = post(
+        base,
+        Some(token),
+        "/meetings/create",
+        json!({ "title": title, "hostId": host, "transcriptEnabled": false }),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let r = reqwest::Client::new()
         .get(format!("{base}/meetings/list/{host}"))
@@ -83,14 +106,20 @@ async fn create_and_list(base: &str, token: &str, host: &str, title: &str) -> us
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["data"].as_array().unwrap().len()
+    r.json::<Value>().await.unwrap()["data"]
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 fn pg_server(dir: &std::path::Path, url: &str) -> ServerProcess {
     let mut cmd: Command = binary(dir);
     cmd.env("ALTEGON_EVENT_STORE", url)
         .env("ALTEGON_DATABASE_URL", url)
-        .env("ALTEGON_JWT_SECRET", "a-shared-secret-of-at-least-32-characters");
+        .env(
+            "ALTEGON_JWT_SECRET",
+            "a-shared-secret-of-at-least-32-characters",
+        );
     serve(cmd)
 }
 
@@ -115,7 +144,11 @@ async fn two_server_processes_share_a_database_and_run_each_projection_once() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(locks.len(), 3, "one runner per projection across both processes");
+    assert_eq!(
+        locks.len(),
+        3,
+        "one runner per projection across both processes"
+    );
 
     // Kill whichever process runs projections: the other takes over.
     let a_pid = a.process.0.id();
@@ -134,7 +167,11 @@ async fn two_server_processes_share_a_database_and_run_each_projection_once() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(locks.len(), 3, "the survivor holds every projection (killed pid {a_pid})");
+    assert_eq!(
+        locks.len(),
+        3,
+        "the survivor holds every projection (killed pid {a_pid})"
+    );
     drop(b);
     drop_database(&name).await;
 }
@@ -159,18 +196,34 @@ async fn a_rebuild_beside_a_running_server_keeps_the_same_rows() {
             .unwrap()
     };
     let before = list().await;
-    let out = binary(dir.path()).args(["projections", "rebuild"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = binary(dir.path())
+        .args(["projections", "rebuild"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("meetings: rebuilt"));
     assert_eq!(list().await, before);
-    let out = binary(dir.path()).args(["projections", "status"]).output().unwrap();
+    let out = binary(dir.path())
+        .args(["projections", "status"])
+        .output()
+        .unwrap();
     let status = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     for name in ["users", "rooms", "meetings"] {
-        let line = status.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{status}"));
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{status}"));
         assert!(line.trim_end().ends_with(" 0"), "{name} has lag: {status}");
     }
-    let out = binary(dir.path()).args(["projections", "rebuild", "nope"]).output().unwrap();
+    let out = binary(dir.path())
+        .args(["projections", "rebuild", "nope"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no projection named nope"));
 }
@@ -179,29 +232,59 @@ async fn a_rebuild_beside_a_running_server_keeps_the_same_rows() {
 async fn administrators_are_made_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = binary(dir.path()).args(["migrate"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = binary(dir.path())
         .args(["users", "create-admin", "--email", "root@example.com"])
         .env("ALTEGON_ADMIN_PASSWORD", PASSWORD)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let server = serve(binary(dir.path()));
     let (_, _) = register_and_login(&server.base, "later@example.com").await;
-    let out = binary(dir.path()).args(["users", "grant-admin", "later@example.com"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = binary(dir.path()).args(["users", "grant-admin", "ghost@example.com"]).output().unwrap();
+    let out = binary(dir.path())
+        .args(["users", "grant-admin", "later@example.com"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = binary(dir.path())
+        .args(["users", "grant-admin", "ghost@example.com"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 
     for email in ["root@example.com", "later@example.com"] {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let r = post(&server.base, None, "/auth/login", json!({ "userName": email, "password": PASSWORD })).await;
+            let r = post(
+                &server.base,
+                None,
+                "/auth/login",
+                json!({ "userName": email, "password": PASSWORD }),
+            )
+            .await;
             let body: Value = r.json().await.unwrap();
-            if body["data"]["user"]["roles"].as_array().is_some_and(|r| r.contains(&json!("admin"))) {
+            if body["data"]["user"]["roles"]
+                .as_array()
+                .is_some_and(|r| r.contains(&json!("admin")))
+            {
                 break;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{email} never became admin: {body}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{email} never became admin: {body}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -39,7 +39,11 @@ impl ReadDb {
                 std::fs::create_dir_all(parent).map_err(|e| ProjectionError::Database(e.into()))?;
             }
             let sep = if url.contains('?') { '&' } else { '?' };
-            let url = if url.contains("mode=") { url.to_owned() } else { format!("{url}{sep}mode=rwc") };
+            let url = if url.contains("mode=") {
+                url.to_owned()
+            } else {
+                format!("{url}{sep}mode=rwc")
+            };
             (Dialect::Sqlite, url)
         } else {
             return Err(ProjectionError::UnsupportedUrl);
@@ -66,8 +70,16 @@ impl ReadDb {
     /// Runs the read side's migrations (idempotent).
     pub async fn migrate(&self) -> Result<(), ProjectionError> {
         match self.dialect {
-            Dialect::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
-            Dialect::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
+            Dialect::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+            Dialect::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -80,6 +92,16 @@ impl ReadDb {
     /// Which SQL it speaks.
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// The statement that opens a write transaction: on SQLite it takes the write
+    /// lock at once, since a transaction that reads first and writes later fails
+    /// (rather than waits) when another writer committed in between.
+    pub fn begin_write(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Postgres => "BEGIN",
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+        }
     }
 
     /// Closes the pool.

@@ -17,14 +17,14 @@ use altegon_commands::store::{
     EventFilter, Position, RecordedEvent, SharedEventStore, SubscriptionStart,
 };
 use futures::StreamExt;
-use sqlx::{Acquire, Connection};
 use sqlx::AnyConnection;
+use sqlx::Connection;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::db::{Dialect, ReadDb};
 use crate::schema::{self, Checkpoint};
-use crate::{Projection, ProjectionError, Target};
+use crate::{Applied, Projection, ProjectionError, Target};
 
 /// Events applied per transaction at most.
 const BATCH: usize = 500;
@@ -97,7 +97,12 @@ impl ProjectionEngine {
     pub async fn prepare(&self) -> Result<(), ProjectionError> {
         self.inner.db.migrate().await?;
         for projection in &self.inner.projections {
-            let mut tx = self.inner.db.pool().begin().await?;
+            let mut tx = self
+                .inner
+                .db
+                .pool()
+                .begin_with(self.inner.db.begin_write())
+                .await?;
             schema::ensure_live(&mut tx, projection.as_ref()).await?;
             tx.commit().await?;
         }
@@ -121,7 +126,11 @@ impl ProjectionEngine {
 
     /// Waits until every projection has applied the log up to `position`, re-reading
     /// checkpoints that other processes write. Past `timeout`: `NotYetVisible`.
-    pub async fn wait_for(&self, position: Position, timeout: Duration) -> Result<(), ProjectionError> {
+    pub async fn wait_for(
+        &self,
+        position: Position,
+        timeout: Duration,
+    ) -> Result<(), ProjectionError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changes = self.inner.positions.subscribe();
         loop {
@@ -200,7 +209,11 @@ impl ProjectionEngine {
     }
 
     fn projection(&self, name: &str) -> Option<Arc<dyn Projection>> {
-        self.inner.projections.iter().find(|p| p.name() == name).cloned()
+        self.inner
+            .projections
+            .iter()
+            .find(|p| p.name() == name)
+            .cloned()
     }
 
     fn publish(&self, name: &'static str, position: Position) {
@@ -297,7 +310,8 @@ impl ProjectionEngine {
         if checkpoint.map(|c| c.version) != Some(projection.version()) {
             tracing::info!(projection = name, "stored version differs; rebuilding");
             let position =
-                crate::rebuild::rebuild(&self.inner.db, &self.inner.store, projection, |_| {}).await?;
+                crate::rebuild::rebuild(&self.inner.db, &self.inner.store, projection, |_| {})
+                    .await?;
             checkpoint = Some(Checkpoint {
                 position,
                 version: projection.version(),
@@ -332,18 +346,28 @@ impl ProjectionEngine {
         events: &[RecordedEvent],
     ) -> Result<Position, ProjectionError> {
         let mut conn = self.inner.db.pool().acquire().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with(self.inner.db.begin_write()).await?;
         let checkpoint = schema::lock_checkpoint(&mut tx, projection.name())
             .await?
             .unwrap_or(Checkpoint {
                 position: 0,
                 version: projection.version(),
             });
-        let mut position = checkpoint.position;
-        for event in events.iter().filter(|e| e.position > checkpoint.position) {
-            let domain = decode(event)?;
-            projection.apply(&mut tx, Target::LIVE, &domain, event).await?;
-            position = event.position;
+        let batch = events
+            .iter()
+            .filter(|e| e.position > checkpoint.position)
+            .map(|recorded| {
+                Ok(Applied {
+                    event: decode(recorded)?,
+                    recorded,
+                })
+            })
+            .collect::<Result<Vec<_>, ProjectionError>>()?;
+        let position = batch
+            .last()
+            .map_or(checkpoint.position, |a| a.recorded.position);
+        if !batch.is_empty() {
+            projection.apply(&mut tx, Target::LIVE, &batch).await?;
         }
         if position > checkpoint.position {
             schema::write_checkpoint(

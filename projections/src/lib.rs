@@ -15,11 +15,12 @@ pub mod models;
 pub mod projection;
 mod rebuild;
 mod schema;
+mod sql;
 
 pub use db::{Dialect, ReadDb};
 pub use engine::{ProjectionEngine, ProjectionStatus, RebuildProgress};
 pub use error::ProjectionError;
-pub use projection::{Projection, TableDef, Target};
+pub use projection::{Applied, Projection, TableDef, Target};
 
 /// Formats a time as the reference API does: RFC 3339, milliseconds, `Z`.
 pub fn api_time(t: chrono::DateTime<chrono::Utc>) -> String {

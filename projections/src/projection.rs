@@ -1,6 +1,6 @@
-//! What a projection is: a name, a version, its tables, and how one event changes
-//! them. `apply` must tolerate seeing an event it already applied (rebuilds and
-//! crash recovery replay), which `INSERT … ON CONFLICT` and absolute updates give.
+//! What a projection is: a name, a version, its tables, and how a batch of events
+//! changes them. `apply` must tolerate seeing an event it already applied (rebuilds
+//! and crash recovery replay), which `INSERT … ON CONFLICT` and absolute updates give.
 
 use altegon_commands::store::RecordedEvent;
 use altegon_domain::DomainEvent;
@@ -30,12 +30,23 @@ impl Target {
     /// The tables queries read.
     pub const LIVE: Target = Target { suffix: "" };
     /// The copy a rebuild fills before it is swapped in.
-    pub const REBUILD: Target = Target { suffix: "__rebuild" };
+    pub const REBUILD: Target = Target {
+        suffix: "__rebuild",
+    };
 
     /// The actual name of table `base` in this copy.
     pub fn table(&self, base: &str) -> String {
         format!("{base}{}", self.suffix)
     }
+}
+
+/// One event of a batch, decoded, with its stored envelope.
+#[derive(Debug, Clone)]
+pub struct Applied<'a> {
+    /// The domain event.
+    pub event: DomainEvent,
+    /// Where and when it was stored.
+    pub recorded: &'a RecordedEvent,
 }
 
 /// A read model kept from the log.
@@ -44,19 +55,20 @@ pub trait Projection: Send + Sync + 'static {
     /// Stable name; the checkpoint is stored under it.
     fn name(&self) -> &'static str;
 
-    /// Bumped when the tables' shape or meaning changes; a stored version that
+    /// Bumped when the tables' shape or meaning changes: a stored version that
     /// differs makes the runner rebuild the projection.
     fn version(&self) -> u32;
 
     /// The tables it owns.
     fn tables(&self) -> &'static [TableDef];
 
-    /// Applies one event inside the batch's transaction.
+    /// Applies a batch of events, in log order, inside the batch's transaction.
+    /// Projections fold a batch in memory and write each touched row once, so a
+    /// rebuild costs a few statements per batch rather than per event.
     async fn apply(
         &self,
         conn: &mut AnyConnection,
         target: Target,
-        event: &DomainEvent,
-        recorded: &RecordedEvent,
+        batch: &[Applied<'_>],
     ) -> Result<(), ProjectionError>;
 }

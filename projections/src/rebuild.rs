@@ -6,11 +6,11 @@
 
 use altegon_commands::pipeline::decode;
 use altegon_commands::store::{Position, SharedEventStore};
-use sqlx::{Acquire, AnyConnection};
+use sqlx::{AnyConnection, Connection};
 
 use crate::db::ReadDb;
 use crate::schema::{self, Checkpoint};
-use crate::{Projection, ProjectionError, RebuildProgress, Target};
+use crate::{Applied, Projection, ProjectionError, RebuildProgress, Target};
 
 /// Events read and applied per transaction while filling.
 const PAGE: usize = 2000;
@@ -24,7 +24,7 @@ pub(crate) async fn rebuild(
 ) -> Result<Position, ProjectionError> {
     let mut conn = db.pool().acquire().await?;
     {
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with(db.begin_write()).await?;
         schema::ensure_live(&mut tx, projection).await?;
         schema::create_tables(&mut tx, projection, Target::REBUILD).await?;
         tx.commit().await?;
@@ -33,7 +33,7 @@ pub(crate) async fn rebuild(
     let mut after = 0;
     let mut applied = 0;
     while after < head {
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with(db.begin_write()).await?;
         let (position, count) = apply_page(&mut tx, store, projection, after).await?;
         tx.commit().await?;
         if count == 0 {
@@ -48,7 +48,7 @@ pub(crate) async fn rebuild(
         });
     }
 
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with(db.begin_write()).await?;
     schema::lock_checkpoint(&mut tx, projection.name()).await?;
     loop {
         let (position, count) = apply_page(&mut tx, store, projection, after).await?;
@@ -62,10 +62,18 @@ pub(crate) async fn rebuild(
         let live = Target::LIVE.table(table.name);
         let fresh = Target::REBUILD.table(table.name);
         let old = format!("{live}__old");
-        sqlx::query(&format!("DROP TABLE IF EXISTS {old}")).execute(&mut *tx).await?;
-        sqlx::query(&format!("ALTER TABLE {live} RENAME TO {old}")).execute(&mut *tx).await?;
-        sqlx::query(&format!("ALTER TABLE {fresh} RENAME TO {live}")).execute(&mut *tx).await?;
-        sqlx::query(&format!("DROP TABLE {old}")).execute(&mut *tx).await?;
+        sqlx::query(&format!("DROP TABLE IF EXISTS {old}"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("ALTER TABLE {live} RENAME TO {old}"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("ALTER TABLE {fresh} RENAME TO {live}"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("DROP TABLE {old}"))
+            .execute(&mut *tx)
+            .await?;
     }
     schema::write_checkpoint(
         &mut tx,
@@ -82,7 +90,12 @@ pub(crate) async fn rebuild(
         position: after,
         head: head.max(after),
     });
-    tracing::info!(projection = projection.name(), events = applied, position = after, "rebuilt");
+    tracing::info!(
+        projection = projection.name(),
+        events = applied,
+        position = after,
+        "rebuilt"
+    );
     Ok(after)
 }
 
@@ -94,11 +107,18 @@ async fn apply_page(
     after: Position,
 ) -> Result<(Position, u64), ProjectionError> {
     let page = store.read_all(after, PAGE).await?;
-    let mut position = after;
-    for event in &page {
-        let domain = decode(event)?;
-        projection.apply(conn, Target::REBUILD, &domain, event).await?;
-        position = event.position;
+    let batch = page
+        .iter()
+        .map(|recorded| {
+            Ok(Applied {
+                event: decode(recorded)?,
+                recorded,
+            })
+        })
+        .collect::<Result<Vec<_>, ProjectionError>>()?;
+    if !batch.is_empty() {
+        projection.apply(conn, Target::REBUILD, &batch).await?;
     }
+    let position = page.last().map_or(after, |e| e.position);
     Ok((position, page.len() as u64))
 }

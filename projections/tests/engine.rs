@@ -12,12 +12,13 @@ use altegon_commands::handlers::rooms::{CreateRoom, create_room};
 use altegon_commands::handlers::users::{RegisterUser, register_user};
 use altegon_commands::store::postgres::PostgresEventStore;
 use altegon_commands::store::sqlite::SqliteEventStore;
-use altegon_commands::store::{Position, RecordedEvent, SharedEventStore};
+use altegon_commands::store::{Position, SharedEventStore};
 use altegon_commands::{Actor, CommandBus, CommandContext};
-use altegon_domain::DomainEvent;
 use altegon_domain::events::Role;
 use altegon_domain::meeting::{Caller, MeetingChanges};
-use altegon_projections::{Projection, ProjectionEngine, ProjectionError, ReadDb, TableDef, Target, models};
+use altegon_projections::{
+    Applied, Projection, ProjectionEngine, ProjectionError, ReadDb, TableDef, Target, models,
+};
 use async_trait::async_trait;
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::watch;
@@ -43,7 +44,10 @@ impl Storage {
         let admin = pg_admin_url();
         let name = format!("p_{}", uuid::Uuid::new_v4().simple());
         let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
         let url = format!("{base}/{name}");
         Storage::Postgres { name, url }
@@ -51,8 +55,14 @@ impl Storage {
 
     async fn store(&self) -> SharedEventStore {
         match self {
-            Storage::Sqlite(dir) => Arc::new(SqliteEventStore::open(&dir.path().join("events.db")).await.unwrap()),
-            Storage::Postgres { url, .. } => Arc::new(PostgresEventStore::connect(url, 8).await.unwrap()),
+            Storage::Sqlite(dir) => Arc::new(
+                SqliteEventStore::open(&dir.path().join("events.db"))
+                    .await
+                    .unwrap(),
+            ),
+            Storage::Postgres { url, .. } => {
+                Arc::new(PostgresEventStore::connect(url, 8).await.unwrap())
+            }
         }
     }
 
@@ -137,7 +147,9 @@ async fn write_history(store: &SharedEventStore, users: usize) -> Position {
                 recording_id: Some(format!("rec_{u}_{m}")),
                 ..Default::default()
             };
-            let outcome = update_meeting(&bus, &ctx, meeting, caller, changes).await.unwrap();
+            let outcome = update_meeting(&bus, &ctx, meeting, caller, changes)
+                .await
+                .unwrap();
             last = last.max(outcome.position);
         }
     }
@@ -148,9 +160,18 @@ async fn write_history(store: &SharedEventStore, users: usize) -> Position {
 async fn dump(db: &ReadDb) -> Vec<String> {
     let mut out = Vec::new();
     for (table, columns) in [
-        ("users", "id, email, f_name, l_name, phone_number, country, roles, password_hash, created_at"),
-        ("rooms", "id, owner_id, name, room_type, COALESCE(max_participants, -1), is_private, p2p, created_at"),
-        ("meetings", "id, title, host_id, transcript_enabled, summary_generated, COALESCE(room_id, ''), recording_ids, created_at, updated_at"),
+        (
+            "users",
+            "id, email, f_name, l_name, phone_number, country, roles, password_hash, created_at",
+        ),
+        (
+            "rooms",
+            "id, owner_id, name, room_type, COALESCE(max_participants, -1), is_private, p2p, created_at",
+        ),
+        (
+            "meetings",
+            "id, title, host_id, transcript_enabled, summary_generated, COALESCE(room_id, ''), recording_ids, created_at, updated_at",
+        ),
     ] {
         let sql = format!("SELECT {columns} FROM {table} ORDER BY id");
         let rows = sqlx::query(&sql).fetch_all(db.pool()).await.unwrap();
@@ -185,7 +206,10 @@ async fn a_rebuild_equals_the_live_read_model(storage: Storage) {
     let last = write_history(&store, 8).await;
     engine.wait_for(last, WAIT).await.unwrap();
     let live = dump(&db).await;
-    assert_eq!(live.iter().filter(|l| l.starts_with("meetings:")).count(), 24);
+    assert_eq!(
+        live.iter().filter(|l| l.starts_with("meetings:")).count(),
+        24
+    );
 
     // Rebuild while the runners keep going and more events arrive.
     let writer = {
@@ -262,7 +286,10 @@ impl Projection for FlakyCounter {
     fn tables(&self) -> &'static [TableDef] {
         &[TableDef {
             name: "event_counts",
-            create: &["CREATE TABLE {table} (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)", "INSERT INTO {table} VALUES (1, 0)"],
+            create: &[
+                "CREATE TABLE {table} (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)",
+                "INSERT INTO {table} VALUES (1, 0)",
+            ],
         }]
     }
 
@@ -270,13 +297,20 @@ impl Projection for FlakyCounter {
         &self,
         conn: &mut AnyConnection,
         target: Target,
-        _event: &DomainEvent,
-        recorded: &RecordedEvent,
+        batch: &[Applied<'_>],
     ) -> Result<(), ProjectionError> {
         let table = target.table("event_counts");
-        sqlx::query(&format!("UPDATE {table} SET n = n + 1 WHERE id = 1")).execute(&mut *conn).await?;
-        if recorded.stream_version == 2 && !self.failed_once.swap(true, Ordering::SeqCst) {
-            return Err(ProjectionError::Decode("simulated crash in the middle of a batch".into()));
+        for applied in batch {
+            sqlx::query(&format!("UPDATE {table} SET n = n + 1 WHERE id = 1"))
+                .execute(&mut *conn)
+                .await?;
+            if applied.recorded.stream_version == 2
+                && !self.failed_once.swap(true, Ordering::SeqCst)
+            {
+                return Err(ProjectionError::Decode(
+                    "simulated crash in the middle of a batch".into(),
+                ));
+            }
         }
         Ok(())
     }
@@ -341,7 +375,10 @@ async fn a_changed_projection_version_is_rebuilt_at_start() {
         .execute(db.pool())
         .await
         .unwrap();
-    sqlx::query("DELETE FROM meetings").execute(db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM meetings")
+        .execute(db.pool())
+        .await
+        .unwrap();
 
     let second = engine(db.clone(), store.clone());
     second.prepare().await.unwrap();
@@ -350,11 +387,19 @@ async fn a_changed_projection_version_is_rebuilt_at_start() {
     second.wait_for(last, WAIT).await.unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     while dump(&db).await != before {
-        assert!(tokio::time::Instant::now() < deadline, "the rebuild never restored the rows");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the rebuild never restored the rows"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let status = second.status().await.unwrap();
-    assert!(status.iter().all(|s| s.stored_version == s.code_version && s.lag_events == 0), "{status:?}");
+    assert!(
+        status
+            .iter()
+            .all(|s| s.stored_version == s.code_version && s.lag_events == 0),
+        "{status:?}"
+    );
     stop.send(true).unwrap();
     for r in runners {
         r.await.unwrap();
@@ -364,7 +409,9 @@ async fn a_changed_projection_version_is_rebuilt_at_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_engines_on_one_postgres_database_run_each_projection_once() {
     let storage = Storage::postgres().await;
-    let Storage::Postgres { name, .. } = &storage else { unreachable!() };
+    let Storage::Postgres { name, .. } = &storage else {
+        unreachable!()
+    };
     let name = name.clone();
     let store = storage.store().await;
     let a = engine(storage.read_db().await, store.clone());

@@ -44,15 +44,22 @@ impl AuthUser {
         if &self.id == user || self.is_admin() {
             Ok(())
         } else {
-            Err(Error::Forbidden("you may only act on your own resources".into()))
+            Err(Error::Forbidden(
+                "you may only act on your own resources".into(),
+            ))
         }
     }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -62,7 +69,8 @@ impl FromRequestParts<AppState> for AuthUser {
         if let Some(user) = parts.extensions.get::<AuthUser>() {
             return Ok(user.clone());
         }
-        let token = bearer(&parts.headers).ok_or(Error::Unauthorized("a bearer token is required"))?;
+        let token =
+            bearer(&parts.headers).ok_or(Error::Unauthorized("a bearer token is required"))?;
         let claims = state.keys.verify_access(token).map_err(|e| match e {
             TokenError::Expired => Error::Unauthorized("token expired"),
             _ => Error::Unauthorized("invalid token"),
@@ -114,7 +122,9 @@ impl FromRequestParts<AppState> for CommandCtx {
             .map(|ConnectInfo(addr)| addr.ip().to_string());
         if let Some(value) = parts.headers.get("idempotency-key") {
             let key = value.to_str().ok().filter(|k| {
-                !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY && k.bytes().all(|b| b.is_ascii_graphic())
+                !k.is_empty()
+                    && k.len() <= MAX_IDEMPOTENCY_KEY
+                    && k.bytes().all(|b| b.is_ascii_graphic())
             });
             let key = key.ok_or_else(|| {
                 Error::invalid(

@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The audience of access tokens.
@@ -99,7 +99,12 @@ pub struct JwtKeys {
 
 impl JwtKeys {
     /// Keys from the HS256 secret.
-    pub fn hs256(secret: &SecretString, issuer: &str, access_ttl: Duration, room_ttl: Duration) -> Self {
+    pub fn hs256(
+        secret: &SecretString,
+        issuer: &str,
+        access_ttl: Duration,
+        room_ttl: Duration,
+    ) -> Self {
         let bytes = secret.expose_secret().as_bytes();
         Self {
             encoding: EncodingKey::from_secret(bytes),
@@ -216,7 +221,9 @@ mod tests {
             keys("ffffffffffffffffffffffffffffffff").verify_access(&token),
             Err(TokenError::Invalid)
         );
-        let (room, _) = keys(SECRET).issue_room("u1", "r1", vec![RoomGrant::Join]).unwrap();
+        let (room, _) = keys(SECRET)
+            .issue_room("u1", "r1", vec![RoomGrant::Join])
+            .unwrap();
         assert_eq!(keys(SECRET).verify_access(&room), Err(TokenError::Invalid));
         assert_eq!(keys(SECRET).verify_room(&token), Err(TokenError::Invalid));
         assert!(keys(SECRET).verify_room(&room).is_ok());
@@ -246,7 +253,9 @@ mod tests {
             Duration::ZERO,
             Duration::ZERO,
         );
-        let mut claims = k.verify_access(&k.issue_access("u1", vec![]).unwrap()).unwrap();
+        let mut claims = k
+            .verify_access(&k.issue_access("u1", vec![]).unwrap())
+            .unwrap();
         claims.exp = Utc::now().timestamp() - 60;
         let token = k.sign(&claims).unwrap();
         assert_eq!(k.verify_access(&token), Err(TokenError::Expired));

@@ -47,7 +47,10 @@ pub async fn run(cmd: ProjectionsCommand, config: &Config) -> anyhow::Result<Exi
 }
 
 async fn status(engine: &altegon_projections::ProjectionEngine) -> anyhow::Result<()> {
-    println!("{:<12} {:>8} {:>20} {:>12}", "projection", "version", "position", "lag (events)");
+    println!(
+        "{:<12} {:>8} {:>20} {:>12}",
+        "projection", "version", "position", "lag (events)"
+    );
     for s in engine.status().await? {
         let version = if s.stored_version == s.code_version {
             s.stored_version.to_string()
@@ -59,16 +62,21 @@ async fn status(engine: &altegon_projections::ProjectionEngine) -> anyhow::Resul
         } else {
             s.lag_events.to_string()
         };
-        println!("{:<12} {:>8} {:>20} {:>12}", s.name, version, s.position, lag);
+        println!(
+            "{:<12} {:>8} {:>20} {:>12}",
+            s.name, version, s.position, lag
+        );
     }
     Ok(())
 }
 
-async fn rebuild(engine: &altegon_projections::ProjectionEngine, name: Option<&str>) -> anyhow::Result<()> {
-    let style = ProgressStyle::with_template(
-        "{prefix:>10} [{bar:30}] {percent:>3}% {msg} ETA {eta}",
-    )?
-    .progress_chars("=> ");
+async fn rebuild(
+    engine: &altegon_projections::ProjectionEngine,
+    name: Option<&str>,
+) -> anyhow::Result<()> {
+    let style =
+        ProgressStyle::with_template("{prefix:>10} [{bar:30}] {percent:>3}% {msg} ETA {eta}")?
+            .progress_chars("=> ");
     let mut bars: Vec<(String, ProgressBar, Instant)> = Vec::new();
     engine
         .rebuild(name, |projection, p| {
@@ -90,7 +98,10 @@ async fn rebuild(engine: &altegon_projections::ProjectionEngine, name: Option<&s
         .await?;
     for (name, bar, started) in &bars {
         bar.finish();
-        println!("{name}: rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "{name}: rebuilt in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     if bars.is_empty() {
         println!("rebuilt (the log is empty)");

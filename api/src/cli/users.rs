@@ -84,8 +84,9 @@ pub async fn run(cmd: UsersCommand, config: &Config) -> anyhow::Result<ExitCode>
 async fn grant_admin(bus: &CommandBus, ctx: &CommandContext, email: &str) -> anyhow::Result<()> {
     let normalized = normalized_email(email)?;
     // The reservation stream is the authority on who owns an address.
-    let ReservationState::Reserved { user_id, .. } =
-        bus.state::<EmailReservation>(email_key(&normalized)).await?
+    let ReservationState::Reserved { user_id, .. } = bus
+        .state::<EmailReservation>(email_key(&normalized))
+        .await?
     else {
         anyhow::bail!("no user with email {email}");
     };

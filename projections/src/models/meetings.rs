@@ -1,11 +1,13 @@
 //! The `meetings` read model: what `GET /meetings/list/:userId` returns.
 
-use altegon_commands::store::RecordedEvent;
+use std::collections::{BTreeMap, HashMap};
+
 use altegon_domain::DomainEvent;
 use async_trait::async_trait;
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
-use crate::{Projection, ProjectionError, TableDef, Target, api_time};
+use crate::sql::{Cell, load_by_ids, upsert};
+use crate::{Applied, Projection, ProjectionError, TableDef, Target, api_time};
 
 /// Keeps `meetings`.
 pub struct MeetingsProjection;
@@ -27,6 +29,21 @@ const TABLES: &[TableDef] = &[TableDef {
         "CREATE INDEX ix_{ix} ON {table} (host_id, created_at)",
     ],
 }];
+
+const COLUMN_LIST: [&str; 9] = [
+    "id",
+    "title",
+    "host_id",
+    "transcript_enabled",
+    "summary_generated",
+    "room_id",
+    "recording_ids",
+    "created_at",
+    "updated_at",
+];
+
+const COLUMNS: &str = "id, title, host_id, transcript_enabled, summary_generated, room_id, \
+    recording_ids, created_at, updated_at";
 
 /// A meeting as the read model holds it.
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -56,10 +73,21 @@ impl MeetingRow {
     pub fn recording_list(&self) -> Vec<String> {
         serde_json::from_str(&self.recording_ids).unwrap_or_default()
     }
-}
 
-const COLUMNS: &str = "id, title, host_id, transcript_enabled, summary_generated, room_id, \
-    recording_ids, created_at, updated_at";
+    fn cells(self) -> Vec<Cell> {
+        vec![
+            Cell::Text(self.id),
+            Cell::Text(self.title),
+            Cell::Text(self.host_id),
+            Cell::Int(self.transcript_enabled),
+            Cell::Int(self.summary_generated),
+            Cell::MaybeText(self.room_id),
+            Cell::Text(self.recording_ids),
+            Cell::Text(self.created_at),
+            Cell::Text(self.updated_at),
+        ]
+    }
+}
 
 /// Meetings hosted by `host_id`, newest first.
 pub async fn by_host(
@@ -107,71 +135,89 @@ impl Projection for MeetingsProjection {
         &self,
         conn: &mut AnyConnection,
         target: Target,
-        event: &DomainEvent,
-        _recorded: &RecordedEvent,
+        batch: &[Applied<'_>],
     ) -> Result<(), ProjectionError> {
         let table = target.table("meetings");
-        match event {
-            DomainEvent::MeetingCreated(e) => {
-                let at = api_time(e.created_at);
-                sqlx::query(&format!(
-                    "INSERT INTO {table} (id, title, host_id, transcript_enabled, summary_generated, \
-                     room_id, recording_ids, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, 0, NULL, '[]', $5, $5) ON CONFLICT (id) DO NOTHING"
-                ))
-                .bind(e.meeting_id.to_string())
-                .bind(&e.title)
-                .bind(e.host_id.to_string())
-                .bind(i64::from(e.transcript_enabled))
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
-            }
-            DomainEvent::MeetingUpdated(e) => {
-                let id = e.meeting_id.to_string();
-                let Some(mut row) = sqlx::query_as::<_, MeetingRow>(&format!(
-                    "SELECT {COLUMNS} FROM {table} WHERE id = $1"
-                ))
-                .bind(&id)
-                .fetch_optional(&mut *conn)
-                .await?
-                else {
-                    return Ok(());
-                };
-                if let Some(t) = &e.title {
-                    row.title = t.clone();
-                }
-                if let Some(v) = e.transcript_enabled {
-                    row.transcript_enabled = i64::from(v);
-                }
-                if let Some(v) = e.summary_generated {
-                    row.summary_generated = i64::from(v);
-                }
-                if let Some(room) = e.room_id {
-                    row.room_id = Some(room.to_string());
-                }
-                let mut recordings = row.recording_list();
-                if let Some(rec) = &e.recording_id
-                    && !recordings.contains(rec)
-                {
-                    recordings.push(rec.clone());
-                }
-                sqlx::query(&format!(
-                    "UPDATE {table} SET title = $2, transcript_enabled = $3, summary_generated = $4, \
-                     room_id = $5, recording_ids = $6, updated_at = $7 WHERE id = $1"
-                ))
-                .bind(&id)
-                .bind(&row.title)
-                .bind(row.transcript_enabled)
-                .bind(row.summary_generated)
-                .bind(&row.room_id)
-                .bind(serde_json::json!(recordings).to_string())
-                .bind(api_time(e.updated_at))
-                .execute(&mut *conn)
-                .await?;
-            }
-            _ => {}
+        let touched: Vec<String> = batch
+            .iter()
+            .filter_map(|a| match &a.event {
+                DomainEvent::MeetingCreated(e) => Some(e.meeting_id.to_string()),
+                DomainEvent::MeetingUpdated(e) => Some(e.meeting_id.to_string()),
+                _ => None,
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if touched.is_empty() {
+            return Ok(());
         }
+        let mut rows: HashMap<String, MeetingRow> =
+            load_by_ids::<MeetingRow>(conn, &table, COLUMNS, &touched)
+                .await?
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect();
+        let mut changed = BTreeMap::new();
+        for applied in batch {
+            match &applied.event {
+                DomainEvent::MeetingCreated(e) => {
+                    let id = e.meeting_id.to_string();
+                    if rows.contains_key(&id) {
+                        continue;
+                    }
+                    let at = api_time(e.created_at);
+                    rows.insert(
+                        id.clone(),
+                        MeetingRow {
+                            id: id.clone(),
+                            title: e.title.clone(),
+                            host_id: e.host_id.to_string(),
+                            transcript_enabled: i64::from(e.transcript_enabled),
+                            summary_generated: 0,
+                            room_id: None,
+                            recording_ids: "[]".into(),
+                            created_at: at.clone(),
+                            updated_at: at,
+                        },
+                    );
+                    changed.insert(id, ());
+                }
+                DomainEvent::MeetingUpdated(e) => {
+                    let id = e.meeting_id.to_string();
+                    let Some(row) = rows.get_mut(&id) else {
+                        continue;
+                    };
+                    if let Some(t) = &e.title {
+                        row.title = t.clone();
+                    }
+                    if let Some(v) = e.transcript_enabled {
+                        row.transcript_enabled = i64::from(v);
+                    }
+                    if let Some(v) = e.summary_generated {
+                        row.summary_generated = i64::from(v);
+                    }
+                    if let Some(room) = e.room_id {
+                        row.room_id = Some(room.to_string());
+                    }
+                    if let Some(rec) = &e.recording_id {
+                        let mut recordings = row.recording_list();
+                        if !recordings.contains(rec) {
+                            recordings.push(rec.clone());
+                            row.recording_ids = serde_json::json!(recordings).to_string();
+                        }
+                    }
+                    row.updated_at = api_time(e.updated_at);
+                    changed.insert(id, ());
+                }
+                _ => {}
+            }
+        }
+        let out = changed
+            .into_keys()
+            .filter_map(|id| rows.remove(&id))
+            .map(MeetingRow::cells)
+            .collect();
+        upsert(conn, &table, &COLUMN_LIST, out).await?;
         Ok(())
     }
 }

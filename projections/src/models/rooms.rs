@@ -1,11 +1,13 @@
 //! The `rooms` read model.
 
-use altegon_commands::store::RecordedEvent;
+use std::collections::HashSet;
+
 use altegon_domain::DomainEvent;
 use async_trait::async_trait;
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
-use crate::{Projection, ProjectionError, TableDef, Target, api_time};
+use crate::sql::{Cell, load_by_ids, upsert};
+use crate::{Applied, Projection, ProjectionError, TableDef, Target, api_time};
 
 /// Keeps `rooms`.
 pub struct RoomsProjection;
@@ -77,26 +79,58 @@ impl Projection for RoomsProjection {
         &self,
         conn: &mut AnyConnection,
         target: Target,
-        event: &DomainEvent,
-        _recorded: &RecordedEvent,
+        batch: &[Applied<'_>],
     ) -> Result<(), ProjectionError> {
-        if let DomainEvent::RoomCreated(e) = event {
-            let table = target.table("rooms");
-            sqlx::query(&format!(
-                "INSERT INTO {table} (id, owner_id, name, room_type, max_participants, is_private, p2p, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING"
-            ))
-            .bind(e.room_id.to_string())
-            .bind(e.owner_id.to_string())
-            .bind(&e.name)
-            .bind(&e.room_type)
-            .bind(e.max_participants.map(i64::from))
-            .bind(i64::from(e.is_private))
-            .bind(i64::from(e.p2p))
-            .bind(api_time(e.created_at))
-            .execute(&mut *conn)
-            .await?;
+        let table = target.table("rooms");
+        let created: Vec<_> = batch
+            .iter()
+            .filter_map(|a| match &a.event {
+                DomainEvent::RoomCreated(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        if created.is_empty() {
+            return Ok(());
         }
+        let ids: Vec<String> = created.iter().map(|e| e.room_id.to_string()).collect();
+        // A room is written once: rows already there (a replay) stay as they are.
+        let existing: HashSet<String> = load_by_ids::<(String,)>(conn, &table, "id", &ids)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+        let mut seen = HashSet::new();
+        let rows = created
+            .into_iter()
+            .filter(|e| {
+                let id = e.room_id.to_string();
+                !existing.contains(&id) && seen.insert(id)
+            })
+            .map(|e| {
+                vec![
+                    Cell::Text(e.room_id.to_string()),
+                    Cell::Text(e.owner_id.to_string()),
+                    Cell::Text(e.name.clone()),
+                    Cell::Text(e.room_type.clone()),
+                    Cell::MaybeInt(e.max_participants.map(i64::from)),
+                    Cell::Int(i64::from(e.is_private)),
+                    Cell::Int(i64::from(e.p2p)),
+                    Cell::Text(api_time(e.created_at)),
+                ]
+            })
+            .collect();
+        upsert(conn, &table, &COLUMN_LIST, rows).await?;
         Ok(())
     }
 }
+
+const COLUMN_LIST: [&str; 8] = [
+    "id",
+    "owner_id",
+    "name",
+    "room_type",
+    "max_participants",
+    "is_private",
+    "p2p",
+    "created_at",
+];

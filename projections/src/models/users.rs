@@ -1,12 +1,14 @@
 //! The `users` read model: accounts with their roles, looked up by id or email.
 
-use altegon_commands::store::RecordedEvent;
+use std::collections::{BTreeSet, HashMap};
+
 use altegon_domain::DomainEvent;
 use altegon_domain::events::Role;
 use async_trait::async_trait;
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
-use crate::{Projection, ProjectionError, TableDef, Target, api_time};
+use crate::sql::{Cell, load_by_ids, upsert};
+use crate::{Applied, Projection, ProjectionError, TableDef, Target, api_time};
 
 /// Keeps `users`.
 pub struct UsersProjection;
@@ -109,54 +111,128 @@ impl Projection for UsersProjection {
         &self,
         conn: &mut AnyConnection,
         target: Target,
-        event: &DomainEvent,
-        recorded: &RecordedEvent,
+        batch: &[Applied<'_>],
     ) -> Result<(), ProjectionError> {
         let table = target.table("users");
-        match event {
-            DomainEvent::UserRegistered(e) => {
-                let roles = serde_json::json!([role_name(e.role)]).to_string();
-                sqlx::query(&format!(
-                    "INSERT INTO {table} (id, email, email_lower, f_name, l_name, phone_number, country, \
-                     roles, password_hash, created_at, position) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING"
-                ))
-                .bind(e.user_id.to_string())
-                .bind(&e.email)
-                .bind(e.email.trim().to_lowercase())
-                .bind(&e.f_name)
-                .bind(&e.l_name)
-                .bind(&e.phone_number)
-                .bind(&e.country)
-                .bind(roles)
-                .bind(&e.password_hash)
-                .bind(api_time(e.registered_at))
-                .bind(i64::try_from(recorded.position).unwrap_or(i64::MAX))
-                .execute(&mut *conn)
-                .await?;
-            }
-            DomainEvent::UserRoleGranted(e) => {
-                let id = e.user_id.to_string();
-                let current: Option<(String,)> =
-                    sqlx::query_as(&format!("SELECT roles FROM {table} WHERE id = $1"))
-                        .bind(&id)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                if let Some((roles,)) = current {
-                    let mut list: Vec<String> = serde_json::from_str(&roles).unwrap_or_default();
+        let touched: Vec<String> = batch
+            .iter()
+            .filter_map(|a| match &a.event {
+                DomainEvent::UserRegistered(e) => Some(e.user_id.to_string()),
+                DomainEvent::UserRoleGranted(e) => Some(e.user_id.to_string()),
+                _ => None,
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if touched.is_empty() {
+            return Ok(());
+        }
+        let mut rows: HashMap<String, StoredUser> =
+            load_by_ids::<StoredUser>(conn, &table, STORED_COLUMNS, &touched)
+                .await?
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect();
+        let mut changed = BTreeSet::new();
+        for applied in batch {
+            match &applied.event {
+                DomainEvent::UserRegistered(e) => {
+                    let id = e.user_id.to_string();
+                    if rows.contains_key(&id) {
+                        continue;
+                    }
+                    rows.insert(
+                        id.clone(),
+                        StoredUser {
+                            id: id.clone(),
+                            email: e.email.clone(),
+                            email_lower: e.email.trim().to_lowercase(),
+                            f_name: e.f_name.clone(),
+                            l_name: e.l_name.clone(),
+                            phone_number: e.phone_number.clone(),
+                            country: e.country.clone(),
+                            roles: serde_json::json!([role_name(e.role)]).to_string(),
+                            password_hash: e.password_hash.clone(),
+                            created_at: api_time(e.registered_at),
+                            position: i64::try_from(applied.recorded.position).unwrap_or(i64::MAX),
+                        },
+                    );
+                    changed.insert(id);
+                }
+                DomainEvent::UserRoleGranted(e) => {
+                    let id = e.user_id.to_string();
+                    let Some(row) = rows.get_mut(&id) else {
+                        continue;
+                    };
+                    let mut list: Vec<String> =
+                        serde_json::from_str(&row.roles).unwrap_or_default();
                     let role = role_name(e.role).to_owned();
                     if !list.contains(&role) {
                         list.push(role);
+                        row.roles = serde_json::json!(list).to_string();
+                        changed.insert(id);
                     }
-                    sqlx::query(&format!("UPDATE {table} SET roles = $2 WHERE id = $1"))
-                        .bind(&id)
-                        .bind(serde_json::json!(list).to_string())
-                        .execute(&mut *conn)
-                        .await?;
                 }
+                _ => {}
             }
-            _ => {}
         }
+        let out = changed
+            .into_iter()
+            .filter_map(|id| rows.remove(&id))
+            .map(StoredUser::cells)
+            .collect();
+        upsert(conn, &table, &STORED_COLUMN_LIST, out).await?;
         Ok(())
+    }
+}
+
+/// A row with every stored column, as the projection reads and writes it.
+#[derive(Debug, Clone, FromRow)]
+struct StoredUser {
+    id: String,
+    email: String,
+    email_lower: String,
+    f_name: String,
+    l_name: String,
+    phone_number: String,
+    country: String,
+    roles: String,
+    password_hash: String,
+    created_at: String,
+    position: i64,
+}
+
+const STORED_COLUMN_LIST: [&str; 11] = [
+    "id",
+    "email",
+    "email_lower",
+    "f_name",
+    "l_name",
+    "phone_number",
+    "country",
+    "roles",
+    "password_hash",
+    "created_at",
+    "position",
+];
+
+const STORED_COLUMNS: &str = "id, email, email_lower, f_name, l_name, phone_number, country, \
+    roles, password_hash, created_at, position";
+
+impl StoredUser {
+    fn cells(self) -> Vec<Cell> {
+        vec![
+            Cell::Text(self.id),
+            Cell::Text(self.email),
+            Cell::Text(self.email_lower),
+            Cell::Text(self.f_name),
+            Cell::Text(self.l_name),
+            Cell::Text(self.phone_number),
+            Cell::Text(self.country),
+            Cell::Text(self.roles),
+            Cell::Text(self.password_hash),
+            Cell::Text(self.created_at),
+            Cell::Int(self.position),
+        ]
     }
 }

@@ -6,7 +6,9 @@ use crate::support::{Log, PASSWORD, TestApp, registration};
 
 async fn register_and_login(log: Log) {
     let app = TestApp::start(log).await;
-    let r = app.post("/auth/register", registration("Haseeb@Altegon.com")).await;
+    let r = app
+        .post("/auth/register", registration("Haseeb@Altegon.com"))
+        .await;
     assert_eq!(r.status(), 201);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["success"], true);
@@ -19,12 +21,17 @@ async fn register_and_login(log: Log) {
     assert_eq!(id.len(), 24);
 
     // The same address in another spelling is taken.
-    let r = app.post("/auth/register", registration("haseeb@altegon.COM")).await;
+    let r = app
+        .post("/auth/register", registration("haseeb@altegon.COM"))
+        .await;
     assert_eq!(r.status(), 409);
     assert_eq!(r.json::<Value>().await.unwrap()["success"], false);
 
     let r = app
-        .post("/auth/login", json!({ "userName": "haseeb@altegon.com", "password": PASSWORD }))
+        .post(
+            "/auth/login",
+            json!({ "userName": "haseeb@altegon.com", "password": PASSWORD }),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
@@ -48,7 +55,10 @@ async fn register_and_login_on_postgres() {
 async fn bad_registrations_name_every_bad_field() {
     let app = TestApp::start(Log::Sqlite).await;
     let r = app
-        .post("/auth/register", json!({ "email": "not-an-email", "fName": "", "password": "short" }))
+        .post(
+            "/auth/register",
+            json!({ "email": "not-an-email", "fName": "", "password": "short" }),
+        )
         .await;
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap();
@@ -58,12 +68,17 @@ async fn bad_registrations_name_every_bad_field() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    for field in ["email", "fName", "lName", "phoneNumber", "country", "password"] {
+    for field in [
+        "email",
+        "fName",
+        "lName",
+        "phoneNumber",
+        "country",
+        "password",
+    ] {
         assert!(fields.contains(&field), "{field} not named in {body}");
     }
-    let r = app
-        .post("/auth/register", json!({ "email": 42 }))
-        .await;
+    let r = app.post("/auth/register", json!({ "email": 42 })).await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["field"], "email");
     let r = app
@@ -83,10 +98,16 @@ async fn a_failed_login_does_not_tell_whether_the_email_exists() {
     let app = TestApp::start(Log::Sqlite).await;
     app.register("known@example.com").await;
     let wrong_password = app
-        .post("/auth/login", json!({ "userName": "known@example.com", "password": "WRONG-pass1" }))
+        .post(
+            "/auth/login",
+            json!({ "userName": "known@example.com", "password": "WRONG-pass1" }),
+        )
         .await;
     let unknown = app
-        .post("/auth/login", json!({ "userName": "nobody@example.com", "password": PASSWORD }))
+        .post(
+            "/auth/login",
+            json!({ "userName": "nobody@example.com", "password": PASSWORD }),
+        )
         .await;
     assert_eq!(wrong_password.status(), 401);
     assert_eq!(unknown.status(), 401);
@@ -94,7 +115,9 @@ async fn a_failed_login_does_not_tell_whether_the_email_exists() {
     let b: Value = unknown.json().await.unwrap();
     assert_eq!(a, b);
     assert_eq!(a["message"], "Invalid email or password");
-    let missing = app.post("/auth/login", json!({ "userName": "known@example.com" })).await;
+    let missing = app
+        .post("/auth/login", json!({ "userName": "known@example.com" }))
+        .await;
     assert_eq!(missing.status(), 400);
     app.stop().await;
 }
@@ -118,7 +141,11 @@ async fn protected_routes_refuse_missing_expired_tampered_and_unsigned_tokens() 
     assert_eq!(app.get_as(&tampered, &path).await.status(), 401);
 
     // Unsigned: alg none.
-    let none = format!("{}.{}.", b64.encode(r#"{"alg":"none","typ":"JWT"}"#), forged);
+    let none = format!(
+        "{}.{}.",
+        b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        forged
+    );
     assert_eq!(app.get_as(&none, &path).await.status(), 401);
 
     // Expired: signed with the server's own secret, but past its expiry.

@@ -6,7 +6,11 @@ use crate::support::{Log, TestApp};
 
 async fn create(app: &TestApp, token: &str, host: &str, title: &str) -> Value {
     let r = app
-        .post_as(token, "/meetings/create", json!({ "title": title, "hostId": host, "transcriptEnabled": false }))
+        .post_as(
+            token,
+            "/meetings/create",
+            json!({ "title": title, "hostId": host, "transcriptEnabled": false }),
+        )
         .await;
     assert_eq!(r.status(), 201, "create {title}");
     r.json::<Value>().await.unwrap()["data"].clone()
@@ -15,7 +19,10 @@ async fn create(app: &TestApp, token: &str, host: &str, title: &str) -> Value {
 async fn list(app: &TestApp, token: &str, user: &str) -> Vec<Value> {
     let r = app.get_as(token, &format!("/meetings/list/{user}")).await;
     assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["data"].as_array().unwrap().clone()
+    r.json::<Value>().await.unwrap()["data"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 async fn a_created_meeting_is_listed_at_once_every_time(log: Log) {
@@ -46,7 +53,15 @@ async fn meetings_are_created_updated_and_listed_in_the_reference_shape() {
     let (host, token) = app.user("shape@example.com").await;
     let meeting = create(&app, &token, &host, "dsa").await;
     let id = meeting["_id"].as_str().unwrap().to_owned();
-    for field in ["_id", "title", "hostId", "transcriptEnabled", "summaryGenerated", "recordingIds", "createdAt"] {
+    for field in [
+        "_id",
+        "title",
+        "hostId",
+        "transcriptEnabled",
+        "summaryGenerated",
+        "recordingIds",
+        "createdAt",
+    ] {
         assert!(meeting.get(field).is_some(), "{field} missing in {meeting}");
     }
     assert_eq!(meeting["hostId"], host);
@@ -71,19 +86,34 @@ async fn meetings_are_created_updated_and_listed_in_the_reference_shape() {
 
     let unknown = "68ee4b39b22d6134386fc5dc";
     let r = app
-        .post_as(&token, &format!("/meetings/update/{unknown}"), json!({ "userId": host, "title": "x" }))
+        .post_as(
+            &token,
+            &format!("/meetings/update/{unknown}"),
+            json!({ "userId": host, "title": "x" }),
+        )
         .await;
     assert_eq!(r.status(), 404);
     let r = app
-        .post_as(&token, &format!("/meetings/update/{id}"), json!({ "userId": host, "title": "  " }))
+        .post_as(
+            &token,
+            &format!("/meetings/update/{id}"),
+            json!({ "userId": host, "title": "  " }),
+        )
         .await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["field"], "title");
     let r = app
-        .post_as(&token, "/meetings/create", json!({ "title": "x", "hostId": host }))
+        .post_as(
+            &token,
+            "/meetings/create",
+            json!({ "title": "x", "hostId": host }),
+        )
         .await;
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["field"], "transcriptEnabled");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["field"],
+        "transcriptEnabled"
+    );
     app.stop().await;
 }
 
@@ -97,26 +127,50 @@ async fn only_the_host_or_an_admin_touches_a_meeting() {
 
     // Another user can neither create for the host, update, nor list the host's meetings.
     let r = app
-        .post_as(&other_token, "/meetings/create", json!({ "title": "x", "hostId": host, "transcriptEnabled": false }))
+        .post_as(
+            &other_token,
+            "/meetings/create",
+            json!({ "title": "x", "hostId": host, "transcriptEnabled": false }),
+        )
         .await;
     assert_eq!(r.status(), 403);
     let r = app
-        .post_as(&other_token, &format!("/meetings/update/{id}"), json!({ "userId": other, "title": "Mine" }))
+        .post_as(
+            &other_token,
+            &format!("/meetings/update/{id}"),
+            json!({ "userId": other, "title": "Mine" }),
+        )
         .await;
     assert_eq!(r.status(), 403);
     let r = app
-        .post_as(&other_token, &format!("/meetings/update/{id}"), json!({ "userId": host, "title": "Mine" }))
+        .post_as(
+            &other_token,
+            &format!("/meetings/update/{id}"),
+            json!({ "userId": host, "title": "Mine" }),
+        )
         .await;
     assert_eq!(r.status(), 403);
-    assert_eq!(app.get_as(&other_token, &format!("/meetings/list/{host}")).await.status(), 403);
+    assert_eq!(
+        app.get_as(&other_token, &format!("/meetings/list/{host}"))
+            .await
+            .status(),
+        403
+    );
 
     let (admin, admin_token) = app.admin("root@example.com").await;
     assert_eq!(list(&app, &admin_token, &host).await.len(), 1);
     let r = app
-        .post_as(&admin_token, &format!("/meetings/update/{id}"), json!({ "userId": admin, "title": "Moderated" }))
+        .post_as(
+            &admin_token,
+            &format!("/meetings/update/{id}"),
+            json!({ "userId": admin, "title": "Moderated" }),
+        )
         .await;
     assert_eq!(r.status(), 204);
-    assert_eq!(list(&app, &host_token, &host).await[0]["title"], "Moderated");
+    assert_eq!(
+        list(&app, &host_token, &host).await[0]["title"],
+        "Moderated"
+    );
     app.stop().await;
 }
 
@@ -159,7 +213,11 @@ async fn oversized_bodies_are_refused_and_metrics_count_requests() {
     let app = TestApp::start(Log::Sqlite).await;
     let (host, token) = app.user("big@example.com").await;
     let r = app
-        .post_as(&token, "/meetings/create", json!({ "title": "x".repeat(100_000), "hostId": host, "transcriptEnabled": false }))
+        .post_as(
+            &token,
+            "/meetings/create",
+            json!({ "title": "x".repeat(100_000), "hostId": host, "transcriptEnabled": false }),
+        )
         .await;
     assert_eq!(r.status(), 413);
     let metrics = app.get("/metrics").await.text().await.unwrap();

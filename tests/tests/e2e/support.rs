@@ -142,7 +142,10 @@ impl TestApp {
     /// Logs in; returns the token.
     pub async fn login(&self, email: &str) -> String {
         let r = self
-            .post("/auth/login", json!({ "userName": email, "password": PASSWORD }))
+            .post(
+                "/auth/login",
+                json!({ "userName": email, "password": PASSWORD }),
+            )
             .await;
         assert_eq!(r.status(), 200, "login {email}");
         let body: Value = r.json().await.expect("json");
@@ -158,7 +161,9 @@ impl TestApp {
     /// Creates an administrator through the command line's code path on the same
     /// log, then logs in once the server's read model has it.
     pub async fn admin(&self, email: &str) -> (String, String) {
-        let store = altegon_api::stores::open_event_store(&self.config).await.expect("store");
+        let store = altegon_api::stores::open_event_store(&self.config)
+            .await
+            .expect("store");
         let bus = altegon_commands::CommandBus::new(store.clone());
         let request = altegon_commands::handlers::users::RegisterUser {
             email: email.into(),
@@ -176,7 +181,10 @@ impl TestApp {
         store.close().await;
         for _ in 0..200 {
             let r = self
-                .post("/auth/login", json!({ "userName": email, "password": PASSWORD }))
+                .post(
+                    "/auth/login",
+                    json!({ "userName": email, "password": PASSWORD }),
+                )
                 .await;
             if r.status() == 200 {
                 let body: Value = r.json().await.expect("json");
