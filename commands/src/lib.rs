@@ -7,12 +7,14 @@
 //! than one stream or some IO before deciding (password hashing, email reservation).
 #![warn(missing_docs)]
 
+pub mod crypto;
 pub mod handlers;
 pub mod ids;
 pub mod metadata;
 pub mod password;
 pub mod pipeline;
 pub mod store;
+pub mod summary;
 
 pub use metadata::{Actor, CommandContext};
 pub use pipeline::{CommandBus, CommandError, Outcome};

@@ -1,0 +1,1 @@
+//! Transcript and summary encryption, compatible with the web client (being written).

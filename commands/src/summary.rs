@@ -1,0 +1,1 @@
+//! Meeting notes and chat summaries (being written).
