@@ -12,6 +12,10 @@ use support::{ServerProcess, binary, serve};
 
 const PASSWORD: &str = "AB1239001";
 
+fn projections() -> usize {
+    altegon_projections::models::all().len()
+}
+
 fn pg_admin_url() -> String {
     std::env::var("ALTEGON_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
@@ -139,14 +143,14 @@ async fn two_server_processes_share_a_database_and_run_each_projection_once() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let locks = loop {
         let locks = advisory_locks(&name).await;
-        if locks.len() == 3 || tokio::time::Instant::now() > deadline {
+        if locks.len() == projections() || tokio::time::Instant::now() > deadline {
             break locks;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(
         locks.len(),
-        3,
+        projections(),
         "one runner per projection across both processes"
     );
 
@@ -162,14 +166,16 @@ async fn two_server_processes_share_a_database_and_run_each_projection_once() {
     assert!(after >= 3);
     let locks = loop {
         let locks = advisory_locks(&name).await;
-        if locks.len() == 3 || tokio::time::Instant::now() > deadline + Duration::from_secs(10) {
+        if locks.len() == projections()
+            || tokio::time::Instant::now() > deadline + Duration::from_secs(10)
+        {
             break locks;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(
         locks.len(),
-        3,
+        projections(),
         "the survivor holds every projection (killed pid {a_pid})"
     );
     drop(b);

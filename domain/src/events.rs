@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{MeetingId, RoomId, UserId};
+use crate::ids::{MeetingId, ObjectId, RoomId, UserId};
 
 /// What an account may do beyond its own resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -143,6 +143,63 @@ pub struct MeetingUpdated {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A line of a meeting's transcript arrived (stream `transcript-{meetingId}`). The
+/// message is stored exactly as the client sent it: ciphertext when encrypted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptLineAdded {
+    /// The meeting.
+    pub meeting_id: MeetingId,
+    /// The line's own id.
+    pub line_id: ObjectId,
+    /// Who spoke.
+    pub user_name: String,
+    /// The text, as sent.
+    pub message: String,
+    /// Whether `message` is ciphertext.
+    pub is_encrypted: bool,
+    /// The account that sent it.
+    pub sent_by: Option<UserId>,
+    /// When it arrived.
+    pub added_at: DateTime<Utc>,
+}
+
+/// A chat message was posted in a meeting (stream `chat-{meetingId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessagePosted {
+    /// The meeting.
+    pub meeting_id: MeetingId,
+    /// The message's id.
+    pub message_id: ObjectId,
+    /// The sender's display name.
+    pub user_name: String,
+    /// The sender's account, when known.
+    pub sent_by: Option<UserId>,
+    /// The text.
+    pub message: String,
+    /// When it was posted.
+    pub posted_at: DateTime<Utc>,
+}
+
+/// Meeting notes were generated; the summary is stored encrypted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingSummaryGenerated {
+    /// The meeting.
+    pub meeting_id: MeetingId,
+    /// The notes (JSON), encrypted.
+    pub summary: String,
+    /// Which summarizer wrote them.
+    pub summarizer: String,
+    /// How many transcript lines they cover.
+    pub lines: u32,
+    /// Who asked.
+    pub generated_by: UserId,
+    /// When.
+    pub generated_at: DateTime<Utc>,
+}
+
 /// An `Idempotency-Key` was bound to the stream its command acts on (stream
 /// `idempotency-{sha256(actor, key)}`), so a retried create reuses the same id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,6 +223,9 @@ pub enum DomainEvent {
     RoomCreated(RoomCreated),
     MeetingCreated(MeetingCreated),
     MeetingUpdated(MeetingUpdated),
+    MeetingSummaryGenerated(MeetingSummaryGenerated),
+    TranscriptLineAdded(TranscriptLineAdded),
+    ChatMessagePosted(ChatMessagePosted),
     IdempotencyKeyClaimed(IdempotencyKeyClaimed),
 }
 
@@ -216,6 +276,9 @@ pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("RoomCreated", 1),
     ("MeetingCreated", 1),
     ("MeetingUpdated", 1),
+    ("MeetingSummaryGenerated", 1),
+    ("TranscriptLineAdded", 1),
+    ("ChatMessagePosted", 1),
     ("IdempotencyKeyClaimed", 1),
 ];
 
@@ -254,6 +317,9 @@ impl DomainEvent {
             Self::RoomCreated(_) => "RoomCreated",
             Self::MeetingCreated(_) => "MeetingCreated",
             Self::MeetingUpdated(_) => "MeetingUpdated",
+            Self::MeetingSummaryGenerated(_) => "MeetingSummaryGenerated",
+            Self::TranscriptLineAdded(_) => "TranscriptLineAdded",
+            Self::ChatMessagePosted(_) => "ChatMessagePosted",
             Self::IdempotencyKeyClaimed(_) => "IdempotencyKeyClaimed",
         }
     }

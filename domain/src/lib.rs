@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod chat;
 pub mod email_reservation;
 pub mod error;
 pub mod events;
@@ -15,6 +16,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod meeting;
 pub mod room;
+pub mod transcript;
 pub mod user;
 pub mod validate;
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{MeetingCreated, MeetingUpdated};
+use crate::events::{MeetingCreated, MeetingSummaryGenerated, MeetingUpdated};
 use crate::validate::required_text;
 use crate::{Aggregate, DomainError, DomainEvent, MeetingId, RoomId, UserId};
 
@@ -72,6 +72,21 @@ pub enum MeetingCommand {
         /// The time of the request.
         now: DateTime<Utc>,
     },
+    /// Record generated notes (already encrypted by the caller).
+    RecordSummary {
+        /// The meeting.
+        meeting_id: MeetingId,
+        /// Who asks.
+        caller: Caller,
+        /// The encrypted notes.
+        summary: String,
+        /// Which summarizer wrote them.
+        summarizer: String,
+        /// How many transcript lines they cover.
+        lines: u32,
+        /// The time of the request.
+        now: DateTime<Utc>,
+    },
     /// Change some of its details.
     Update {
         /// The meeting.
@@ -98,6 +113,7 @@ impl Aggregate for Meeting {
                 state.title = e.title.clone();
                 state.transcript_enabled = e.transcript_enabled;
             }
+            DomainEvent::MeetingSummaryGenerated(_) => state.summary_generated = true,
             DomainEvent::MeetingUpdated(e) => {
                 if let Some(title) = &e.title {
                     state.title = title.clone();
@@ -145,20 +161,36 @@ impl Aggregate for Meeting {
                     created_at: *now,
                 })])
             }
+            MeetingCommand::RecordSummary {
+                meeting_id,
+                caller,
+                summary,
+                summarizer,
+                lines,
+                now,
+            } => {
+                check_host(state, caller)?;
+                if summary.is_empty() {
+                    return Err(DomainError::invalid("summary", "must not be empty"));
+                }
+                Ok(vec![DomainEvent::MeetingSummaryGenerated(
+                    MeetingSummaryGenerated {
+                        meeting_id: *meeting_id,
+                        summary: summary.clone(),
+                        summarizer: summarizer.clone(),
+                        lines: *lines,
+                        generated_by: caller.user_id,
+                        generated_at: *now,
+                    },
+                )])
+            }
             MeetingCommand::Update {
                 meeting_id,
                 caller,
                 changes,
                 now,
             } => {
-                if !state.exists {
-                    return Err(DomainError::NotFound("meeting"));
-                }
-                if state.host_id != Some(caller.user_id) && !caller.is_admin {
-                    return Err(DomainError::Forbidden(
-                        "only the meeting's host may change it",
-                    ));
-                }
+                check_host(state, caller)?;
                 let title = match &changes.title {
                     Some(t) => Some(required_text("title", t, MAX_TITLE_CHARS)?),
                     None => None,
@@ -196,6 +228,19 @@ impl Aggregate for Meeting {
             }
         }
     }
+}
+
+/// The meeting exists and the caller hosts it (or is an admin).
+fn check_host(state: &MeetingState, caller: &Caller) -> Result<(), DomainError> {
+    if !state.exists {
+        return Err(DomainError::NotFound("meeting"));
+    }
+    if state.host_id != Some(caller.user_id) && !caller.is_admin {
+        return Err(DomainError::Forbidden(
+            "only the meeting's host may change it",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -340,6 +385,48 @@ mod tests {
         given::<Meeting>([created()])
             .when(update(host(), false, same))
             .then([]);
+    }
+
+    fn record_summary(by: UserId) -> MeetingCommand {
+        MeetingCommand::RecordSummary {
+            meeting_id: meeting(),
+            caller: Caller {
+                user_id: by,
+                is_admin: false,
+            },
+            summary: "ciphertext".into(),
+            summarizer: "offline".into(),
+            lines: 12,
+            now: now(),
+        }
+    }
+
+    #[test]
+    fn the_host_records_a_summary_and_the_meeting_shows_it() {
+        let generated = DomainEvent::MeetingSummaryGenerated(MeetingSummaryGenerated {
+            meeting_id: meeting(),
+            summary: "ciphertext".into(),
+            summarizer: "offline".into(),
+            lines: 12,
+            generated_by: host(),
+            generated_at: now(),
+        });
+        given::<Meeting>([created()])
+            .when(record_summary(host()))
+            .then([generated.clone()]);
+        assert!(Meeting::fold(&[created(), generated]).summary_generated);
+    }
+
+    #[test]
+    fn only_the_host_records_a_summary_of_an_existing_meeting() {
+        given::<Meeting>([created()])
+            .when(record_summary(stranger()))
+            .then_err(DomainError::Forbidden(
+                "only the meeting's host may change it",
+            ));
+        given::<Meeting>([])
+            .when(record_summary(host()))
+            .then_err(DomainError::NotFound("meeting"));
     }
 
     #[test]

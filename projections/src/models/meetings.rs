@@ -123,8 +123,9 @@ impl Projection for MeetingsProjection {
         "meetings"
     }
 
+    /// 2: summaries set `summary_generated`.
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn tables(&self) -> &'static [TableDef] {
@@ -143,6 +144,7 @@ impl Projection for MeetingsProjection {
             .filter_map(|a| match &a.event {
                 DomainEvent::MeetingCreated(e) => Some(e.meeting_id.to_string()),
                 DomainEvent::MeetingUpdated(e) => Some(e.meeting_id.to_string()),
+                DomainEvent::MeetingSummaryGenerated(e) => Some(e.meeting_id.to_string()),
                 _ => None,
             })
             .collect::<std::collections::BTreeSet<_>>()
@@ -207,6 +209,15 @@ impl Projection for MeetingsProjection {
                         }
                     }
                     row.updated_at = api_time(e.updated_at);
+                    changed.insert(id, ());
+                }
+                DomainEvent::MeetingSummaryGenerated(e) => {
+                    let id = e.meeting_id.to_string();
+                    let Some(row) = rows.get_mut(&id) else {
+                        continue;
+                    };
+                    row.summary_generated = 1;
+                    row.updated_at = api_time(e.generated_at);
                     changed.insert(id, ());
                 }
                 _ => {}

@@ -2,6 +2,7 @@
 
 pub mod meetings;
 pub mod rooms;
+pub mod transcripts;
 pub mod users;
 
 use std::sync::Arc;
@@ -14,5 +15,6 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(users::UsersProjection),
         Arc::new(rooms::RoomsProjection),
         Arc::new(meetings::MeetingsProjection),
+        Arc::new(transcripts::TranscriptsProjection),
     ]
 }
