@@ -153,6 +153,41 @@ impl CommandBus {
         })
     }
 
+    /// Runs a command whose rules do not depend on the stream's past (transcript
+    /// lines, chat messages): decides against the empty state and appends without
+    /// loading the stream or checking its version, so a long stream costs nothing.
+    pub async fn append_independent<A: Aggregate>(
+        &self,
+        ctx: &CommandContext,
+        id: impl Display,
+        command: &A::Command,
+    ) -> Result<Outcome, CommandError> {
+        let stream = A::stream_name(id);
+        let new_events = A::decide(&A::State::default(), command)?;
+        if new_events.is_empty() {
+            return Ok(Outcome {
+                stream,
+                events: vec![],
+                stream_version: None,
+                position: 0,
+                replayed: false,
+            });
+        }
+        let to_append = to_new_events(&new_events, &ctx.event_metadata(Utc::now()))?;
+        let result = self
+            .store
+            .append_to_stream(&stream, ExpectedVersion::Any, to_append)
+            .await?;
+        metrics::counter!("altegon_events_appended_total").increment(new_events.len() as u64);
+        Ok(Outcome {
+            stream,
+            events: new_events,
+            stream_version: Some(result.stream_version),
+            position: result.last_position,
+            replayed: false,
+        })
+    }
+
     /// The id a create command should use: `proposed` normally; with an
     /// `Idempotency-Key`, the id the key was first used with, so a retried create
     /// does not make a second thing.

@@ -14,13 +14,6 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// The Transcript aggregate.
 pub struct Transcript;
 
-/// What is known of a transcript.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TranscriptState {
-    /// Lines so far.
-    pub lines: u64,
-}
-
 /// Add a line.
 #[derive(Debug, Clone)]
 pub struct AddLine {
@@ -43,18 +36,16 @@ pub struct AddLine {
 }
 
 impl Aggregate for Transcript {
-    type State = TranscriptState;
+    /// No rule depends on earlier lines, so lines are appended without loading them.
+    type State = ();
     type Command = AddLine;
     const STREAM_PREFIX: &'static str = "transcript";
 
-    fn evolve(mut state: TranscriptState, event: &DomainEvent) -> TranscriptState {
-        if let DomainEvent::TranscriptLineAdded(_) = event {
-            state.lines += 1;
-        }
+    fn evolve(state: (), _event: &DomainEvent) {
         state
     }
 
-    fn decide(_state: &TranscriptState, c: &AddLine) -> Result<Vec<DomainEvent>, DomainError> {
+    fn decide(_state: &(), c: &AddLine) -> Result<Vec<DomainEvent>, DomainError> {
         if !c.meeting_exists {
             return Err(DomainError::NotFound("meeting"));
         }

@@ -4,4 +4,5 @@
 
 pub mod meetings;
 pub mod rooms;
+pub mod transcripts;
 pub mod users;
