@@ -42,6 +42,39 @@ pub struct Config {
     pub room_token_ttl_secs: u64,
     /// Largest accepted JSON body in bytes (`ALTEGON_MAX_JSON_BODY_BYTES`).
     pub max_json_body_bytes: usize,
+    /// Secret shared with the web client for transcript encryption
+    /// (`ALTEGON_TRANSCRIPT_SECRET`); generated and kept in the data dir when unset.
+    #[serde(skip_serializing)]
+    pub transcript_secret: Option<SecretString>,
+    /// PBKDF2 digest of the transcript format: `sha512` (default), `sha256` or `sha1`
+    /// (`ALTEGON_TRANSCRIPT_PBKDF2_DIGEST`).
+    pub transcript_pbkdf2_digest: String,
+    /// Azure Speech key (`ALTEGON_SPEECH_KEY`); speech tokens are unavailable without it.
+    #[serde(skip_serializing)]
+    pub speech_key: Option<SecretString>,
+    /// Azure Speech region, e.g. `eastus2` (`ALTEGON_SPEECH_REGION`).
+    pub speech_region: Option<String>,
+    /// Token endpoint override (`ALTEGON_SPEECH_TOKEN_URL`); by default the region's.
+    pub speech_token_url: Option<String>,
+    /// Which summarizer writes notes: `offline` (default), `openai` or `azure`
+    /// (`ALTEGON_SUMMARIZER`).
+    pub summarizer: String,
+    /// OpenAI-compatible API base, e.g. `https://api.openai.com/v1` (`ALTEGON_OPENAI_API_BASE`).
+    pub openai_api_base: Option<String>,
+    /// OpenAI key (`ALTEGON_OPENAI_API_KEY`).
+    #[serde(skip_serializing)]
+    pub openai_api_key: Option<SecretString>,
+    /// OpenAI model (`ALTEGON_OPENAI_MODEL`).
+    pub openai_model: Option<String>,
+    /// Azure OpenAI endpoint (`ALTEGON_AZURE_OPENAI_ENDPOINT`).
+    pub azure_openai_endpoint: Option<String>,
+    /// Azure OpenAI deployment (`ALTEGON_AZURE_OPENAI_DEPLOYMENT`).
+    pub azure_openai_deployment: Option<String>,
+    /// Azure OpenAI API version (`ALTEGON_AZURE_OPENAI_API_VERSION`).
+    pub azure_openai_api_version: Option<String>,
+    /// Azure OpenAI key (`ALTEGON_AZURE_OPENAI_API_KEY`).
+    #[serde(skip_serializing)]
+    pub azure_openai_api_key: Option<SecretString>,
 }
 
 /// How log lines are written.
@@ -69,6 +102,19 @@ impl Default for Config {
             jwt_ttl_secs: 3_600,
             room_token_ttl_secs: 4 * 3_600,
             max_json_body_bytes: 64 * 1024,
+            transcript_secret: None,
+            transcript_pbkdf2_digest: "sha512".into(),
+            speech_key: None,
+            speech_region: None,
+            speech_token_url: None,
+            summarizer: "offline".into(),
+            openai_api_base: None,
+            openai_api_key: None,
+            openai_model: None,
+            azure_openai_endpoint: None,
+            azure_openai_deployment: None,
+            azure_openai_api_version: None,
+            azure_openai_api_key: None,
         }
     }
 }
@@ -176,16 +222,35 @@ impl Config {
 
     /// The JWT secret: configured, or read from (or generated into) the data dir.
     pub fn jwt_secret(&self) -> Result<SecretString, ConfigError> {
-        if let Some(secret) = &self.jwt_secret {
+        self.secret_or_generated(&self.jwt_secret, "ALTEGON_JWT_SECRET", "jwt-secret")
+    }
+
+    /// The transcript secret: configured, or read from (or generated into) the data
+    /// dir. Web clients must be given the same secret to encrypt their lines.
+    pub fn transcript_secret(&self) -> Result<SecretString, ConfigError> {
+        self.secret_or_generated(
+            &self.transcript_secret,
+            "ALTEGON_TRANSCRIPT_SECRET",
+            "transcript-secret",
+        )
+    }
+
+    fn secret_or_generated(
+        &self,
+        configured: &Option<SecretString>,
+        key: &'static str,
+        file: &str,
+    ) -> Result<SecretString, ConfigError> {
+        if let Some(secret) = configured {
             if secret.expose_secret().len() < 32 {
                 return Err(ConfigError::Unacceptable {
-                    key: "ALTEGON_JWT_SECRET",
+                    key,
                     message: "must be at least 32 characters".into(),
                 });
             }
             return Ok(secret.clone());
         }
-        let path = self.data_dir.join("jwt-secret");
+        let path = self.data_dir.join(file);
         let io = |e: std::io::Error| ConfigError::Io(format!("{}: {e}", path.display()));
         if path.exists() {
             let secret = std::fs::read_to_string(&path).map_err(io)?;
@@ -196,7 +261,7 @@ impl Config {
         write_private(&path, &secret).map_err(io)?;
         tracing::warn!(
             path = %path.display(),
-            "ALTEGON_JWT_SECRET is not set; generated a secret and stored it in the data dir"
+            "{key} is not set; generated a secret and stored it in the data dir"
         );
         Ok(SecretString::from(secret))
     }

@@ -47,6 +47,9 @@ pub enum Error {
         /// The position to wait for (also in `x-altegon-position`).
         position: u64,
     },
+    /// 503: a service this route depends on failed or is not configured; says which.
+    #[error("{0}")]
+    Upstream(String),
     /// 503: a backend is unavailable; retry later.
     #[error("service unavailable")]
     Unavailable {
@@ -142,6 +145,7 @@ impl IntoResponse for Error {
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::NotYetVisible { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
@@ -163,6 +167,7 @@ impl IntoResponse for Error {
         let mut response = (status, Json(body)).into_response();
         let retry_after = match self {
             Error::Unavailable { retry_after } => Some(retry_after),
+            Error::Upstream(_) => Some(5),
             Error::NotYetVisible { position } => {
                 if let Ok(v) = HeaderValue::from_str(&position.to_string()) {
                     response

@@ -13,6 +13,8 @@ pub mod error;
 pub mod json;
 pub mod routes;
 pub mod server;
+pub mod services;
+pub mod speech;
 pub mod state;
 pub mod stores;
 pub mod telemetry;

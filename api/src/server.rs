@@ -31,9 +31,12 @@ impl Server {
     /// Opens the stores and starts listening (port 0 picks a free port).
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         crate::routes::metrics::handle();
-        let store = open_event_store(&config).await?;
-        // Made (or read) now so a missing secret is reported at start, not at first login.
+        // Secrets and services first: a bad setting stops start-up before any IO.
         let secret = config.jwt_secret()?;
+        let cipher = Arc::new(crate::services::cipher(&config)?);
+        let summarizer = crate::services::summarizer(&config)?;
+        let speech = crate::services::speech(&config)?.map(Arc::new);
+        let store = open_event_store(&config).await?;
         let engine = open_engine(&config, store.clone()).await?;
         let (shutdown, mut stop) = watch::channel(false);
         let runners = engine.spawn_runners(stop.clone());
@@ -49,6 +52,9 @@ impl Server {
                 Duration::from_secs(config.room_token_ttl_secs),
             ),
             read_timeout: Duration::from_millis(config.read_your_writes_timeout_ms),
+            cipher,
+            summarizer,
+            speech,
         };
         let request_id = HeaderName::from_static("x-request-id");
         let app = crate::routes::router()

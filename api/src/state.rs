@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use altegon_commands::CommandBus;
+use altegon_commands::crypto::TranscriptCipher;
 use altegon_commands::store::SharedEventStore;
+use altegon_commands::summary::Summarizer;
 use altegon_projections::ProjectionEngine;
 
 use crate::auth::JwtKeys;
@@ -25,6 +27,12 @@ pub struct AppState {
     pub keys: JwtKeys,
     /// How long a read-your-writes wait may take.
     pub read_timeout: Duration,
+    /// Transcript and summary encryption.
+    pub cipher: Arc<TranscriptCipher>,
+    /// Writes meeting notes and chat summaries.
+    pub summarizer: Arc<dyn Summarizer>,
+    /// Azure Speech tokens, when configured.
+    pub speech: Option<Arc<crate::speech::SpeechTokens>>,
 }
 
 impl AppState {

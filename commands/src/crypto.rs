@@ -174,7 +174,7 @@ impl TranscriptCipher {
     }
 
     fn decrypt_cbc(&self, salt: &[u8], iv: &[u8], body: &[u8]) -> Option<Vec<u8>> {
-        if body.is_empty() || body.len() % 16 != 0 {
+        if body.is_empty() || !body.len().is_multiple_of(16) {
             return None;
         }
         let key = self.key(self.digest, salt, CBC_ITERATIONS);

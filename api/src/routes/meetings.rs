@@ -144,7 +144,10 @@ async fn list(
     user.may_act_for(&user_id)?;
     let limit = query.limit.unwrap_or(MAX_LIST);
     if !(1..=MAX_LIST).contains(&limit) {
-        return Err(Error::invalid("limit", format!("must be between 1 and {MAX_LIST}")));
+        return Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIST}"),
+        ));
     }
     let offset = query.offset.unwrap_or(0);
     if offset < 0 {

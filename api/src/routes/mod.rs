@@ -5,6 +5,7 @@ pub mod health;
 pub mod meetings;
 pub mod metrics;
 pub mod rooms;
+pub mod transcripts;
 
 use axum::Router;
 
@@ -18,10 +19,14 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(rooms::router())
         .merge(meetings::router())
+        .merge(transcripts::router())
 }
 
 /// Parses an id from the path or body, naming the field when it is malformed.
-pub(crate) fn parse_id<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, crate::error::Error> {
+pub(crate) fn parse_id<T: std::str::FromStr>(
+    field: &str,
+    value: &str,
+) -> Result<T, crate::error::Error> {
     value
         .parse()
         .map_err(|_| crate::error::Error::invalid(field, "must be a 24-character hexadecimal id"))

@@ -113,7 +113,8 @@ async fn token(
         .keys
         .issue_room(&user.id.to_string(), &room.id, grants)
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0).map(altegon_projections::api_time);
+    let expires_at =
+        chrono::DateTime::from_timestamp(claims.exp, 0).map(altegon_projections::api_time);
     Ok((
         StatusCode::CREATED,
         Json(json!({

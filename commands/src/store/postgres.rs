@@ -20,8 +20,8 @@ use tokio::sync::watch;
 
 use super::{
     AppendResult, EventFilter, EventStore, EventStream, ExpectedVersion, NewEvent, Position,
-    ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart, subscription,
-    to_i64, to_u64, validate_append,
+    ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart,
+    subscription, to_i64, to_u64, validate_append,
 };
 
 const SCHEMA: &str = include_str!("sql/postgres.sql");
@@ -124,7 +124,9 @@ impl PostgresEventStore {
                 actual: current,
             }),
             ("id_reused", _, _) => Err(StoreError::EventIdReused),
-            (other, _, _) => Err(StoreError::Backend(format!("unexpected append status {other}"))),
+            (other, _, _) => Err(StoreError::Backend(format!(
+                "unexpected append status {other}"
+            ))),
         }
     }
 }
@@ -200,15 +202,22 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn head_position(&self) -> Result<Position, StoreError> {
-        let head: Option<i64> =
-            sqlx::query_scalar("SELECT max(position) FROM events WHERE position < altegon_stable_bound()")
-                .fetch_one(&self.inner.pool)
-                .await?;
+        let head: Option<i64> = sqlx::query_scalar(
+            "SELECT max(position) FROM events WHERE position < altegon_stable_bound()",
+        )
+        .fetch_one(&self.inner.pool)
+        .await?;
         Ok(head.map_or(0, to_u64))
     }
 
     fn subscribe_to_all(&self, start: SubscriptionStart, filter: EventFilter) -> EventStream {
-        subscription::spawn(self.clone(), start, filter, self.inner.head.subscribe(), POLL)
+        subscription::spawn(
+            self.clone(),
+            start,
+            filter,
+            self.inner.head.subscribe(),
+            POLL,
+        )
     }
 
     async fn recorded_stream_heads(&self) -> Result<Option<Vec<StreamHead>>, StoreError> {

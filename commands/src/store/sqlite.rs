@@ -29,8 +29,8 @@ use uuid::Uuid;
 use super::chain::{self, HashInput};
 use super::{
     AppendResult, EventFilter, EventStore, EventStream, ExpectedVersion, NewEvent, Position,
-    ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart, subscription,
-    to_i64, to_u64, validate_append, version_matches,
+    ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart,
+    subscription, to_i64, to_u64, validate_append, version_matches,
 };
 
 const SCHEMA: &str = include_str!("sql/sqlite.sql");
@@ -163,7 +163,8 @@ impl EventStore for SqliteEventStore {
         after: Position,
         max_count: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?");
+        let sql =
+            format!("SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?");
         let rows = sqlx::query(&sql)
             .bind(to_i64(after))
             .bind(to_i64(max_count as u64))
@@ -202,7 +203,12 @@ impl EventStore for SqliteEventStore {
     async fn close(&self) {
         let sender = self.inner.writer.lock().ok().and_then(|mut w| w.take());
         drop(sender);
-        let task = self.inner.writer_task.lock().ok().and_then(|mut t| t.take());
+        let task = self
+            .inner
+            .writer_task
+            .lock()
+            .ok()
+            .and_then(|mut t| t.take());
         if let Some(task) = task {
             let _ = task.await;
         }
@@ -233,7 +239,8 @@ async fn run_writer(
                 let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
                 let mut outcomes = Vec::with_capacity(batch.len());
                 for request in &batch {
-                    let outcome = match write_batch(&mut conn, std::slice::from_ref(request)).await {
+                    let outcome = match write_batch(&mut conn, std::slice::from_ref(request)).await
+                    {
                         Ok(mut single) => single.pop().unwrap_or_else(|| {
                             Err(StoreError::Backend("append produced no outcome".into()))
                         }),

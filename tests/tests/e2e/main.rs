@@ -6,3 +6,4 @@ mod health;
 mod meetings;
 mod rooms;
 mod support;
+mod transcripts;

@@ -45,6 +45,11 @@ fn pg_admin_url() -> String {
 
 impl TestApp {
     pub async fn start(log: Log) -> Self {
+        Self::start_with(log, |_| {}).await
+    }
+
+    /// Starts with `adjust` applied to the configuration first.
+    pub async fn start_with(log: Log, adjust: impl FnOnce(&mut Config)) -> Self {
         altegon_api::install_crypto_provider();
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config {
@@ -71,6 +76,7 @@ impl TestApp {
             config.database_url = Some(format!("{base}/{name}"));
             pg_database = Some(name);
         }
+        adjust(&mut config);
         let server = Server::start(config.clone()).await.expect("server starts");
         Self {
             base: format!("http://{}", server.addr()),

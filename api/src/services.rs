@@ -1,0 +1,110 @@
+//! Builds the services the configuration names: transcript encryption, the
+//! summarizer, and Azure Speech tokens.
+
+use std::sync::Arc;
+
+use altegon_commands::crypto::{Pbkdf2Digest, TranscriptCipher};
+use altegon_commands::summary::{OfflineSummarizer, OpenAiSettings, OpenAiSummarizer, Summarizer};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{Config, ConfigError};
+use crate::speech::SpeechTokens;
+
+/// The transcript cipher from `ALTEGON_TRANSCRIPT_SECRET` and its digest.
+pub fn cipher(config: &Config) -> Result<TranscriptCipher, ConfigError> {
+    let digest: Pbkdf2Digest =
+        config
+            .transcript_pbkdf2_digest
+            .parse()
+            .map_err(|_| ConfigError::Unacceptable {
+                key: "ALTEGON_TRANSCRIPT_PBKDF2_DIGEST",
+                message: "must be sha512, sha256 or sha1".into(),
+            })?;
+    TranscriptCipher::new(config.transcript_secret()?, digest).map_err(|e| {
+        ConfigError::Unacceptable {
+            key: "ALTEGON_TRANSCRIPT_SECRET",
+            message: e.to_string(),
+        }
+    })
+}
+
+fn required<'a>(value: &'a Option<String>, key: &'static str) -> Result<&'a str, ConfigError> {
+    value
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(ConfigError::Unacceptable {
+            key,
+            message: "is required by the configured summarizer".into(),
+        })
+}
+
+fn required_secret(value: &Option<SecretString>, key: &'static str) -> Result<String, ConfigError> {
+    value
+        .as_ref()
+        .map(|s| s.expose_secret().to_owned())
+        .filter(|s| !s.is_empty())
+        .ok_or(ConfigError::Unacceptable {
+            key,
+            message: "is required by the configured summarizer".into(),
+        })
+}
+
+/// The summarizer named by `ALTEGON_SUMMARIZER`.
+pub fn summarizer(config: &Config) -> Result<Arc<dyn Summarizer>, ConfigError> {
+    let settings = match config.summarizer.trim().to_ascii_lowercase().as_str() {
+        "offline" => return Ok(Arc::new(OfflineSummarizer)),
+        "openai" => OpenAiSettings::OpenAi {
+            api_base: config
+                .openai_api_base
+                .clone()
+                .unwrap_or_else(|| "https://api.openai.com/v1".into()),
+            api_key: required_secret(&config.openai_api_key, "ALTEGON_OPENAI_API_KEY")?,
+            model: required(&config.openai_model, "ALTEGON_OPENAI_MODEL")?.to_owned(),
+        },
+        "azure" => OpenAiSettings::Azure {
+            endpoint: required(
+                &config.azure_openai_endpoint,
+                "ALTEGON_AZURE_OPENAI_ENDPOINT",
+            )?
+            .to_owned(),
+            deployment: required(
+                &config.azure_openai_deployment,
+                "ALTEGON_AZURE_OPENAI_DEPLOYMENT",
+            )?
+            .to_owned(),
+            api_version: required(
+                &config.azure_openai_api_version,
+                "ALTEGON_AZURE_OPENAI_API_VERSION",
+            )?
+            .to_owned(),
+            api_key: required_secret(&config.azure_openai_api_key, "ALTEGON_AZURE_OPENAI_API_KEY")?,
+        },
+        _ => {
+            return Err(ConfigError::Unacceptable {
+                key: "ALTEGON_SUMMARIZER",
+                message: "must be offline, openai or azure".into(),
+            });
+        }
+    };
+    Ok(Arc::new(OpenAiSummarizer::new(settings)))
+}
+
+/// Speech tokens when both key and region are configured.
+pub fn speech(config: &Config) -> Result<Option<SpeechTokens>, ConfigError> {
+    match (&config.speech_key, &config.speech_region) {
+        (Some(key), Some(region)) => Ok(Some(SpeechTokens::new(
+            key.clone(),
+            region.clone(),
+            config.speech_token_url.clone(),
+        ))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::Unacceptable {
+            key: "ALTEGON_SPEECH_REGION",
+            message: "is required with ALTEGON_SPEECH_KEY".into(),
+        }),
+        (None, Some(_)) => Err(ConfigError::Unacceptable {
+            key: "ALTEGON_SPEECH_KEY",
+            message: "is required with ALTEGON_SPEECH_REGION".into(),
+        }),
+    }
+}

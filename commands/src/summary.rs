@@ -1,1 +1,0 @@
-//! Meeting notes and chat summaries (being written).
