@@ -180,12 +180,13 @@ impl ProjectionEngine {
         self.inner.projections.iter().map(|p| p.name()).collect()
     }
 
-    /// Rebuilds the named projection (all when `None`) into fresh tables and swaps
-    /// them in; queries keep reading the old tables until the swap commits.
+    /// Rebuilds the named projection (all when `None`, side by side) into fresh
+    /// tables and swaps them in; queries keep reading the old tables until each
+    /// swap commits.
     pub async fn rebuild(
         &self,
         name: Option<&str>,
-        mut progress: impl FnMut(&str, RebuildProgress),
+        progress: impl Fn(&str, RebuildProgress) + Sync,
     ) -> Result<(), ProjectionError> {
         let chosen: Vec<_> = match name {
             None => self.inner.projections.clone(),
@@ -194,7 +195,8 @@ impl ProjectionEngine {
                     .ok_or_else(|| ProjectionError::UnknownProjection(n.to_owned()))?,
             ],
         };
-        for projection in chosen {
+        let progress = &progress;
+        let rebuilds = chosen.into_iter().map(|projection| async move {
             let name = projection.name();
             let position = crate::rebuild::rebuild(
                 &self.inner.db,
@@ -204,7 +206,9 @@ impl ProjectionEngine {
             )
             .await?;
             self.publish(name, position);
-        }
+            Ok::<_, ProjectionError>(())
+        });
+        futures::future::try_join_all(rebuilds).await?;
         Ok(())
     }
 

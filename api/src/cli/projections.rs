@@ -4,7 +4,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::config::Config;
 use crate::server::open_engine;
@@ -74,37 +77,40 @@ async fn rebuild(
     engine: &altegon_projections::ProjectionEngine,
     name: Option<&str>,
 ) -> anyhow::Result<()> {
-    let style =
-        ProgressStyle::with_template("{prefix:>10} [{bar:30}] {percent:>3}% {msg} ETA {eta}")?
-            .progress_chars("=> ");
-    let mut bars: Vec<(String, ProgressBar, Instant)> = Vec::new();
+    let style = ProgressStyle::with_template(
+        "{prefix:>12} [{bar:30}] {percent:>3}% {msg} ETA {eta}",
+    )?
+    .progress_chars("=> ");
+    let bars = MultiProgress::new();
+    let started = Instant::now();
+    let active: Mutex<HashMap<String, ProgressBar>> = Mutex::new(HashMap::new());
     engine
         .rebuild(name, |projection, p| {
-            if bars.last().is_none_or(|(n, _, _)| n != projection) {
-                if let Some((_, bar, _)) = bars.last() {
-                    bar.finish();
-                }
-                let bar = ProgressBar::new(p.head.max(1)).with_style(style.clone());
+            let Ok(mut active) = active.lock() else { return };
+            let bar = active.entry(projection.to_owned()).or_insert_with(|| {
+                let bar = bars.add(ProgressBar::new(p.head.max(1)).with_style(style.clone()));
                 bar.set_prefix(projection.to_owned());
-                bars.push((projection.to_owned(), bar, Instant::now()));
-            }
-            if let Some((_, bar, started)) = bars.last() {
-                let rate = p.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                bar.set_length(p.head.max(p.position).max(1));
-                bar.set_position(p.position);
-                bar.set_message(format!("{} events, {rate:.0} events/s", p.events));
-            }
+                bar
+            });
+            let rate = p.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_length(p.head.max(p.position).max(1));
+            bar.set_position(p.position);
+            bar.set_message(format!("{} events, {rate:.0} events/s", p.events));
         })
         .await?;
-    for (name, bar, started) in &bars {
+    let active = active.into_inner().unwrap_or_default();
+    let mut names: Vec<_> = active.keys().cloned().collect();
+    names.sort();
+    for bar in active.values() {
         bar.finish();
-        println!(
-            "{name}: rebuilt in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
     }
-    if bars.is_empty() {
-        println!("rebuilt (the log is empty)");
+    for name in &names {
+        println!("{name}: rebuilt");
     }
+    println!(
+        "rebuilt {} projection(s) in {:.1} s",
+        names.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
