@@ -77,16 +77,17 @@ async fn rebuild(
     engine: &altegon_projections::ProjectionEngine,
     name: Option<&str>,
 ) -> anyhow::Result<()> {
-    let style = ProgressStyle::with_template(
-        "{prefix:>12} [{bar:30}] {percent:>3}% {msg} ETA {eta}",
-    )?
-    .progress_chars("=> ");
+    let style =
+        ProgressStyle::with_template("{prefix:>12} [{bar:30}] {percent:>3}% {msg} ETA {eta}")?
+            .progress_chars("=> ");
     let bars = MultiProgress::new();
     let started = Instant::now();
     let active: Mutex<HashMap<String, ProgressBar>> = Mutex::new(HashMap::new());
     engine
         .rebuild(name, |projection, p| {
-            let Ok(mut active) = active.lock() else { return };
+            let Ok(mut active) = active.lock() else {
+                return;
+            };
             let bar = active.entry(projection.to_owned()).or_insert_with(|| {
                 let bar = bars.add(ProgressBar::new(p.head.max(1)).with_style(style.clone()));
                 bar.set_prefix(projection.to_owned());

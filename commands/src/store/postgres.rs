@@ -25,6 +25,8 @@ use super::{
 };
 
 const SCHEMA: &str = include_str!("sql/postgres.sql");
+/// Attempts of an unconditional append that keeps losing races for its stream.
+const MAX_RACE_RETRIES: u32 = 20;
 /// How often subscribers look for appends made by other processes.
 const POLL: Duration = Duration::from_millis(100);
 const COLUMNS: &str = "position, event_id, stream_id, stream_version, event_type, \
@@ -77,7 +79,9 @@ impl PostgresEventStore {
 
     /// Appends inside the caller's transaction (or connection): the events become
     /// visible when it commits. Subscribers of this process are not woken; they see
-    /// the events at their next poll.
+    /// the events at their next poll. One attempt: a lost race for the stream's next
+    /// version is reported as `WrongExpectedVersion` (inside a transaction, which
+    /// the lost race aborts, as a database error).
     pub async fn append_in(
         conn: &mut PgConnection,
         stream: &str,
@@ -101,7 +105,7 @@ impl PostgresEventStore {
             .map_err(|_| StoreError::InvalidAppend("schema version out of range".into()))?;
         let data: Vec<_> = events.iter().map(|e| e.data.to_string()).collect();
         let metadata: Vec<_> = events.iter().map(|e| e.metadata.to_string()).collect();
-        let (status, current, first, last): (String, i64, Option<i64>, Option<i64>) =
+        let called =
             sqlx::query_as("SELECT * FROM altegon_append_events($1, $2, $3, $4, $5, $6, $7)")
                 .bind(stream)
                 .bind(expected_code)
@@ -111,7 +115,22 @@ impl PostgresEventStore {
                 .bind(&data)
                 .bind(&metadata)
                 .fetch_one(&mut *conn)
-                .await?;
+                .await;
+        let (status, current, first, last): (String, i64, Option<i64>, Option<i64>) = match called {
+            Ok(row) => row,
+            // Another appender took the same version (or stored the same ids) first.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {
+                sqlx::query_as(
+                    "SELECT * FROM altegon_earlier_append($1, $2, \
+                     (SELECT COALESCE(max(version), -1) FROM event_streams WHERE stream_id = $1))",
+                )
+                .bind(stream)
+                .bind(&ids)
+                .fetch_one(&mut *conn)
+                .await?
+            }
+            Err(e) => return Err(e.into()),
+        };
         match (status.as_str(), first, last) {
             ("ok" | "duplicate", Some(first), Some(last)) => Ok(AppendResult {
                 stream_version: to_u64(current),
@@ -144,7 +163,18 @@ impl EventStore for PostgresEventStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
         let mut conn = self.inner.pool.acquire().await?;
-        let result = Self::append_in(conn.acquire().await?, stream, expected, &events).await?;
+        let mut attempts = 0;
+        let result = loop {
+            attempts += 1;
+            match Self::append_in(conn.acquire().await?, stream, expected, &events).await {
+                // Lost a race for the next version: without a version to hold to, try again.
+                Err(StoreError::WrongExpectedVersion { actual, .. })
+                    if attempts < MAX_RACE_RETRIES
+                        && (expected == ExpectedVersion::Any
+                            || (expected == ExpectedVersion::StreamExists && actual >= 0)) => {}
+                other => break other?,
+            }
+        };
         self.inner.head.send_if_modified(|h| {
             let newer = result.last_position > *h;
             *h = (*h).max(result.last_position);

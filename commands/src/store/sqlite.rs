@@ -10,6 +10,7 @@
 //! One server process should own the file; other processes (the CLI's `events tail`,
 //! `audit verify`) may read it at the same time and see new events by polling.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -36,6 +37,8 @@ use super::{
 const SCHEMA: &str = include_str!("sql/sqlite.sql");
 /// Appends written in one transaction at most.
 const MAX_BATCH: usize = 512;
+/// Rows per multi-row `INSERT` (11 parameters each, under SQLite's limit).
+const ROWS_PER_INSERT: usize = 500;
 /// How often subscribers look for appends made by other processes.
 const POLL: Duration = Duration::from_millis(250);
 
@@ -218,10 +221,15 @@ impl EventStore for SqliteEventStore {
 
 /// The writer loop: gathers waiting appends into one transaction.
 async fn run_writer(
-    mut conn: SqliteConnection,
+    conn: SqliteConnection,
     mut requests: mpsc::Receiver<AppendRequest>,
     head: watch::Sender<Position>,
 ) {
+    let mut writer = Writer {
+        conn,
+        heads: HashMap::new(),
+        data_version: None,
+    };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = requests.recv().await {
         batch.push(first);
@@ -231,21 +239,24 @@ async fn run_writer(
                 Err(_) => break,
             }
         }
-        let outcomes = match write_batch(&mut conn, &batch).await {
+        let outcomes = match writer.write_batch(&batch, false).await {
             Ok(outcomes) => outcomes,
             Err(e) => {
-                // One failing append must not fail the others: retry each alone.
-                tracing::warn!(error = %e, size = batch.len(), "group commit failed; retrying appends one by one");
-                let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+                // A retried append (event ids already stored) or a database error:
+                // redo each append alone, checking ids, so one cannot fail the others.
+                tracing::debug!(error = %e, size = batch.len(), "group commit failed; retrying appends one by one");
+                writer.abandon().await;
                 let mut outcomes = Vec::with_capacity(batch.len());
                 for request in &batch {
-                    let outcome = match write_batch(&mut conn, std::slice::from_ref(request)).await
+                    let outcome = match writer
+                        .write_batch(std::slice::from_ref(request), true)
+                        .await
                     {
                         Ok(mut single) => single.pop().unwrap_or_else(|| {
                             Err(StoreError::Backend("append produced no outcome".into()))
                         }),
                         Err(e) => {
-                            let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+                            writer.abandon().await;
                             Err(StoreError::from(e))
                         }
                     };
@@ -269,112 +280,202 @@ async fn run_writer(
             });
         }
     }
-    let _ = conn.close().await;
+    let _ = writer.conn.close().await;
 }
 
-/// Writes a batch in one transaction. The outer error is a database failure (the
-/// transaction is then abandoned); inner errors are refusals of single appends.
-async fn write_batch(
-    conn: &mut SqliteConnection,
-    batch: &[AppendRequest],
-) -> Result<Vec<Outcome>, sqlx::Error> {
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM events")
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut next_position = head + 1;
-    let recorded_at = Utc::now();
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for request in batch {
-        outcomes.push(append_one(conn, request, &mut next_position, recorded_at).await?);
-    }
-    sqlx::query("COMMIT").execute(&mut *conn).await?;
-    Ok(outcomes)
+/// The one writing connection and what it remembers of stream heads. The cache
+/// is dropped whenever another connection has committed (`PRAGMA data_version`).
+struct Writer {
+    conn: SqliteConnection,
+    heads: HashMap<String, (i64, String)>,
+    data_version: Option<i64>,
 }
 
-async fn append_one(
-    conn: &mut SqliteConnection,
-    request: &AppendRequest,
-    next_position: &mut i64,
-    recorded_at: chrono::DateTime<Utc>,
-) -> Result<Outcome, sqlx::Error> {
-    let first_id = request.events[0].event_id;
-    let seen: Option<i64> = sqlx::query_scalar("SELECT position FROM events WHERE event_id = ?")
-        .bind(first_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if seen.is_some() {
-        return earlier_append(conn, request).await;
+/// One row of the `events` table, ready to insert.
+struct EventRow {
+    position: i64,
+    event_id: Uuid,
+    stream: String,
+    version: i64,
+    event_type: String,
+    schema_version: i64,
+    data: String,
+    metadata: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl Writer {
+    async fn abandon(&mut self) {
+        let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+        self.heads.clear();
+        self.data_version = None;
     }
 
-    let head: Option<(i64, String)> = sqlx::query_as(
-        "SELECT stream_version, hash FROM events WHERE stream_id = ? \
-         ORDER BY stream_version DESC LIMIT 1",
-    )
-    .bind(&request.stream)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let actual = head.as_ref().map_or(-1, |(v, _)| *v);
-    if !version_matches(request.expected, actual) {
-        return Ok(Err(StoreError::WrongExpectedVersion {
-            stream: request.stream.clone(),
-            expected: request.expected,
-            actual,
-        }));
+    /// Whether the append's first event id is already stored.
+    async fn stored(&mut self, request: &AppendRequest) -> Result<bool, sqlx::Error> {
+        let seen: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM events WHERE event_id = ?")
+                .bind(request.events[0].event_id)
+                .fetch_optional(&mut self.conn)
+                .await?;
+        Ok(seen.is_some())
     }
 
-    let mut prev_hash = head.map_or_else(|| chain::GENESIS_HASH.to_owned(), |(_, h)| h);
-    let first_position = *next_position;
-    let mut version = actual;
-    for event in &request.events {
-        version += 1;
-        let data = event.data.to_string();
-        let metadata = event.metadata.to_string();
-        let hash = chain::event_hash(&HashInput {
-            prev_hash: &prev_hash,
-            stream_id: &request.stream,
-            stream_version: to_u64(version),
-            event_id: event.event_id,
-            event_type: &event.event_type,
-            schema_version: event.schema_version,
-            data: &data,
-            metadata: &metadata,
-        });
-        sqlx::query(
-            "INSERT INTO events (position, event_id, stream_id, stream_version, event_type, \
-             schema_version, data, metadata, recorded_at, prev_hash, hash) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    /// The stream's newest version and hash (-1 and the genesis hash when absent).
+    async fn head(&mut self, stream: &str) -> Result<(i64, String), sqlx::Error> {
+        if let Some(head) = self.heads.get(stream) {
+            return Ok(head.clone());
+        }
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT stream_version, hash FROM events WHERE stream_id = ? \
+             ORDER BY stream_version DESC LIMIT 1",
         )
-        .bind(*next_position)
-        .bind(event.event_id)
-        .bind(&request.stream)
-        .bind(version)
-        .bind(&event.event_type)
-        .bind(i64::from(event.schema_version))
-        .bind(&data)
-        .bind(&metadata)
-        .bind(recorded_at)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *conn)
+        .bind(stream)
+        .fetch_optional(&mut self.conn)
         .await?;
-        prev_hash = hash;
-        *next_position += 1;
+        Ok(row.unwrap_or_else(|| (-1, chain::GENESIS_HASH.to_owned())))
     }
-    sqlx::query(
-        "INSERT INTO streams (stream_id, version, last_hash) VALUES (?, ?, ?) \
-         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash",
-    )
-    .bind(&request.stream)
-    .bind(version)
-    .bind(&prev_hash)
-    .execute(&mut *conn)
-    .await?;
-    Ok(Ok(AppendResult {
-        stream_version: to_u64(version),
-        first_position: to_u64(first_position),
-        last_position: to_u64(*next_position - 1),
-    }))
+
+    /// Writes a batch in one transaction with one multi-row insert. The outer error
+    /// is a database failure (the transaction is then abandoned); inner errors are
+    /// refusals of single appends. Event ids are checked against earlier appends
+    /// only when `check_ids`; otherwise a reused id fails the insert.
+    async fn write_batch(
+        &mut self,
+        batch: &[AppendRequest],
+        check_ids: bool,
+    ) -> Result<Vec<Outcome>, sqlx::Error> {
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut self.conn)
+            .await?;
+        let data_version: i64 = sqlx::query_scalar("PRAGMA data_version")
+            .fetch_one(&mut self.conn)
+            .await?;
+        if self.data_version != Some(data_version) {
+            self.heads.clear();
+            self.data_version = Some(data_version);
+        }
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM events")
+            .fetch_one(&mut self.conn)
+            .await?;
+        let mut next_position = last + 1;
+        let mut rows = Vec::new();
+        let mut touched: HashMap<String, (i64, String)> = HashMap::new();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for request in batch {
+            if check_ids && self.stored(request).await? {
+                outcomes.push(earlier_append(&mut self.conn, request).await?);
+                continue;
+            }
+            let (actual, mut prev_hash) = match touched.get(&request.stream) {
+                Some(head) => head.clone(),
+                None => self.head(&request.stream).await?,
+            };
+            if !version_matches(request.expected, actual) {
+                // A retry of an append that landed also looks like a stale version.
+                if !check_ids && self.stored(request).await? {
+                    outcomes.push(earlier_append(&mut self.conn, request).await?);
+                    continue;
+                }
+                outcomes.push(Err(StoreError::WrongExpectedVersion {
+                    stream: request.stream.clone(),
+                    expected: request.expected,
+                    actual,
+                }));
+                continue;
+            }
+            let first_position = next_position;
+            let mut version = actual;
+            for event in &request.events {
+                version += 1;
+                let data = event.data.to_string();
+                let metadata = event.metadata.to_string();
+                let hash = chain::event_hash(&HashInput {
+                    prev_hash: &prev_hash,
+                    stream_id: &request.stream,
+                    stream_version: to_u64(version),
+                    event_id: event.event_id,
+                    event_type: &event.event_type,
+                    schema_version: event.schema_version,
+                    data: &data,
+                    metadata: &metadata,
+                });
+                rows.push(EventRow {
+                    position: next_position,
+                    event_id: event.event_id,
+                    stream: request.stream.clone(),
+                    version,
+                    event_type: event.event_type.clone(),
+                    schema_version: i64::from(event.schema_version),
+                    data,
+                    metadata,
+                    prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+                    hash,
+                });
+                next_position += 1;
+            }
+            touched.insert(request.stream.clone(), (version, prev_hash));
+            outcomes.push(Ok(AppendResult {
+                stream_version: to_u64(version),
+                first_position: to_u64(first_position),
+                last_position: to_u64(next_position - 1),
+            }));
+        }
+        self.insert(&rows, &touched).await?;
+        sqlx::query("COMMIT").execute(&mut self.conn).await?;
+        self.heads.extend(touched);
+        Ok(outcomes)
+    }
+
+    async fn insert(
+        &mut self,
+        rows: &[EventRow],
+        heads: &HashMap<String, (i64, String)>,
+    ) -> Result<(), sqlx::Error> {
+        let recorded_at = Utc::now();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO events (position, event_id, stream_id, stream_version, event_type, \
+                 schema_version, data, metadata, recorded_at, prev_hash, hash) VALUES {values}"
+            );
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query
+                    .bind(row.position)
+                    .bind(row.event_id)
+                    .bind(&row.stream)
+                    .bind(row.version)
+                    .bind(&row.event_type)
+                    .bind(row.schema_version)
+                    .bind(&row.data)
+                    .bind(&row.metadata)
+                    .bind(recorded_at)
+                    .bind(&row.prev_hash)
+                    .bind(&row.hash);
+            }
+            query.execute(&mut self.conn).await?;
+        }
+        let heads: Vec<_> = heads.iter().collect();
+        for chunk in heads.chunks(ROWS_PER_INSERT) {
+            let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO streams (stream_id, version, last_hash) VALUES {values} \
+                 ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, \
+                 last_hash = excluded.last_hash"
+            );
+            let mut query = sqlx::query(&sql);
+            for (stream, (version, hash)) in chunk {
+                query = query
+                    .bind(stream.as_str())
+                    .bind(*version)
+                    .bind(hash.as_str());
+            }
+            query.execute(&mut self.conn).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The result of the earlier append of the same events, when this is a retry of it.

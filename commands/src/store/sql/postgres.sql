@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS event_streams (
 -- p_expected: -1 any, -2 no stream, -3 stream exists, n >= 0 exact version.
 -- status: 'ok', 'duplicate' (the same ids were appended before: their result),
 -- 'wrong_version' (current_version says where the stream is), 'id_reused'.
+-- The head is read without a lock: of two appenders that read the same head, the
+-- unique (stream_id, stream_version) index lets one insert and fails the other
+-- (SQLSTATE 23505), which the client turns into a retry or a version conflict.
 CREATE OR REPLACE FUNCTION altegon_append_events(
     p_stream TEXT,
     p_expected BIGINT,
@@ -48,43 +51,20 @@ DECLARE
     v_first    BIGINT;
     v_pos      BIGINT;
     v_new_hash TEXT;
-    d_count    INT;
-    d_min_ver  BIGINT;
-    d_max_ver  BIGINT;
-    d_min_pos  BIGINT;
-    d_max_pos  BIGINT;
-    d_same     BOOLEAN;
 BEGIN
-    -- Lock the stream's head row; appends to one stream are serialized here.
     SELECT s.version, s.last_hash INTO v_version, v_hash
-      FROM event_streams s WHERE s.stream_id = p_stream FOR UPDATE;
+      FROM event_streams s WHERE s.stream_id = p_stream;
     IF NOT FOUND THEN
-        INSERT INTO event_streams (stream_id, version, last_hash)
-             VALUES (p_stream, -1, repeat('0', 64))
-        ON CONFLICT (stream_id) DO NOTHING;
-        SELECT s.version, s.last_hash INTO v_version, v_hash
-          FROM event_streams s WHERE s.stream_id = p_stream FOR UPDATE;
-    END IF;
-
-    -- A retry of an append that already landed returns its result.
-    SELECT count(*), min(e.stream_version), max(e.stream_version), min(e.position),
-           max(e.position), bool_and(e.stream_id = p_stream)
-      INTO d_count, d_min_ver, d_max_ver, d_min_pos, d_max_pos, d_same
-      FROM events e WHERE e.event_id = ANY (p_ids);
-    IF d_count > 0 THEN
-        IF d_count = n AND d_same AND d_max_ver - d_min_ver = n - 1 THEN
-            RETURN QUERY SELECT 'duplicate'::TEXT, d_max_ver, d_min_pos, d_max_pos;
-        ELSE
-            RETURN QUERY SELECT 'id_reused'::TEXT, v_version, NULL::BIGINT, NULL::BIGINT;
-        END IF;
-        RETURN;
+        v_version := -1;
+        v_hash := repeat('0', 64);
     END IF;
 
     IF NOT (p_expected = -1
             OR (p_expected = -2 AND v_version = -1)
             OR (p_expected = -3 AND v_version >= 0)
             OR (p_expected >= 0 AND v_version = p_expected)) THEN
-        RETURN QUERY SELECT 'wrong_version'::TEXT, v_version, NULL::BIGINT, NULL::BIGINT;
+        -- A retry of an append that landed looks like a stale version too.
+        RETURN QUERY SELECT * FROM altegon_earlier_append(p_stream, p_ids, v_version);
         RETURN;
     END IF;
 
@@ -110,8 +90,38 @@ BEGIN
         v_hash := v_new_hash;
     END LOOP;
 
-    UPDATE event_streams SET version = v_version, last_hash = v_hash WHERE stream_id = p_stream;
+    INSERT INTO event_streams (stream_id, version, last_hash) VALUES (p_stream, v_version, v_hash)
+    ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash;
     RETURN QUERY SELECT 'ok'::TEXT, v_version, v_first, v_pos;
+END;
+$fn$;
+
+-- When the ids of an append are already stored: 'duplicate' with the earlier
+-- result if they are exactly that append, 'id_reused' if only some are, and
+-- otherwise 'wrong_version' at the stream's version p_current.
+CREATE OR REPLACE FUNCTION altegon_earlier_append(p_stream TEXT, p_ids UUID[], p_current BIGINT)
+RETURNS TABLE (status TEXT, current_version BIGINT, first_position BIGINT, last_position BIGINT)
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+    n         INT := cardinality(p_ids);
+    d_count   INT;
+    d_min_ver BIGINT;
+    d_max_ver BIGINT;
+    d_min_pos BIGINT;
+    d_max_pos BIGINT;
+    d_same    BOOLEAN;
+BEGIN
+    SELECT count(*), min(e.stream_version), max(e.stream_version), min(e.position),
+           max(e.position), bool_and(e.stream_id = p_stream)
+      INTO d_count, d_min_ver, d_max_ver, d_min_pos, d_max_pos, d_same
+      FROM events e WHERE e.event_id = ANY (p_ids);
+    IF d_count = 0 THEN
+        RETURN QUERY SELECT 'wrong_version'::TEXT, p_current, NULL::BIGINT, NULL::BIGINT;
+    ELSIF d_count = n AND d_same AND d_max_ver - d_min_ver = n - 1 THEN
+        RETURN QUERY SELECT 'duplicate'::TEXT, d_max_ver, d_min_pos, d_max_pos;
+    ELSE
+        RETURN QUERY SELECT 'id_reused'::TEXT, p_current, NULL::BIGINT, NULL::BIGINT;
+    END IF;
 END;
 $fn$;
 
