@@ -135,25 +135,37 @@ fn print_machine() {
     );
 }
 
-/// Latencies and a count over a measured window.
+/// Rate and latency percentiles of a measured window.
 struct Figures {
     label: String,
     count: u64,
     elapsed: Duration,
-    latencies_us: Vec<u32>,
+    p50_ms: f64,
+    p99_ms: f64,
 }
 
 impl Figures {
-    fn rate(&self) -> f64 {
-        self.count as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    /// Figures from every operation's latency.
+    fn from_latencies(label: &str, elapsed: Duration, mut latencies_us: Vec<u32>) -> Self {
+        latencies_us.sort_unstable();
+        let percentile = |p: f64| {
+            if latencies_us.is_empty() {
+                return 0.0;
+            }
+            let i = ((latencies_us.len() as f64 - 1.0) * p).round() as usize;
+            f64::from(latencies_us[i]) / 1000.0
+        };
+        Self {
+            label: label.to_owned(),
+            count: latencies_us.len() as u64,
+            elapsed,
+            p50_ms: percentile(0.5),
+            p99_ms: percentile(0.99),
+        }
     }
 
-    fn percentile_ms(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        f64::from(self.latencies_us[i]) / 1000.0
+    fn rate(&self) -> f64 {
+        self.count as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
     fn row(&self) -> String {
@@ -161,8 +173,8 @@ impl Figures {
             "{:<34} {:>12.0} {:>10.2} {:>10.2} {:>10}",
             self.label,
             self.rate(),
-            self.percentile_ms(0.5),
-            self.percentile_ms(0.99),
+            self.p50_ms,
+            self.p99_ms,
             self.count
         )
     }
@@ -230,13 +242,11 @@ where
     }
     ticker.abort();
     bar.finish_and_clear();
-    latencies_us.sort_unstable();
-    Ok(Figures {
-        label: label.to_owned(),
-        count: latencies_us.len() as u64,
-        elapsed: Duration::from_secs(seconds),
+    Ok(Figures::from_latencies(
+        label,
+        Duration::from_secs(seconds),
         latencies_us,
-    })
+    ))
 }
 
 /// A database made for one run and dropped after it.
@@ -682,6 +692,66 @@ async fn rebuild_in(args: &RebuildArgs, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Loads `url` with `wrk` when it is installed (a C load generator, like pgbench,
+/// so the client costs about the same on both sides); `None` without it.
+async fn wrk(url: &str, token: &str, args: &ListArgs) -> anyhow::Result<Option<Figures>> {
+    let output = tokio::process::Command::new("wrk")
+        .args([
+            "-t",
+            "2",
+            "-c",
+            &args.connections.to_string(),
+            "-d",
+            &format!("{}s", args.seconds),
+            "--latency",
+        ])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .arg(url)
+        .output()
+        .await;
+    let Ok(output) = output else {
+        return Ok(None);
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "wrk failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    anyhow::ensure!(
+        !stdout.contains("Non-2xx"),
+        "wrk saw failed requests:\n{stdout}"
+    );
+    let rate = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .context("wrk printed no rate")?;
+    let percentile = |p: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(p))
+            .map(str::trim)
+            .and_then(|v| {
+                let (n, unit) = v.split_at(v.find(|c: char| c.is_alphabetic()).unwrap_or(v.len()));
+                let n: f64 = n.parse().ok()?;
+                Some(match unit {
+                    "us" => n / 1000.0,
+                    "s" => n * 1000.0,
+                    _ => n,
+                })
+            })
+            .unwrap_or(0.0)
+    };
+    Ok(Some(Figures {
+        label: "GET /meetings/list (HTTP, wrk)".into(),
+        count: (rate * args.seconds as f64) as u64,
+        elapsed: Duration::from_secs(args.seconds),
+        p50_ms: percentile("50%"),
+        p99_ms: percentile("99%"),
+    }))
+}
+
 async fn list(args: ListArgs) -> anyhow::Result<()> {
     let scratch = Scratch::create(&args.pg.pg_url).await?;
     let result = list_in(&args, &scratch.url).await;
@@ -746,24 +816,27 @@ async fn list_in(args: &ListArgs, url: &str) -> anyhow::Result<()> {
         args.meetings, args.connections, args.seconds
     );
     let path = format!("{base}/meetings/list/{user}");
-    let http = {
-        let (client, token) = (client.clone(), token.clone());
-        drive(
-            "GET /meetings/list (HTTP)",
-            args.connections,
-            1,
-            args.seconds,
-            move |_, _| {
-                let request = client.get(&path).bearer_auth(&token);
-                async move {
-                    let r = request.send().await?;
-                    anyhow::ensure!(r.status().is_success(), "list failed: {}", r.status());
-                    let _ = r.bytes().await?;
-                    Ok(())
-                }
-            },
-        )
-        .await?
+    let http = match wrk(&path, &token, args).await? {
+        Some(figures) => figures,
+        None => {
+            let (client, token) = (client.clone(), token.clone());
+            drive(
+                "GET /meetings/list (in-process load)",
+                args.connections,
+                1,
+                args.seconds,
+                move |_, _| {
+                    let request = client.get(&path).bearer_auth(&token);
+                    async move {
+                        let r = request.send().await?;
+                        anyhow::ensure!(r.status().is_success(), "list failed: {}", r.status());
+                        let _ = r.bytes().await?;
+                        Ok(())
+                    }
+                },
+            )
+            .await?
+        }
     };
     server.stop().await?;
 

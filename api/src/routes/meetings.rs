@@ -6,12 +6,13 @@ use altegon_domain::meeting::{Caller, MeetingChanges};
 use altegon_domain::{MeetingId, RoomId, UserId};
 use altegon_projections::models::meetings::{self, MeetingRow};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use serde_json::value::RawValue;
 
 use super::parse_id;
 use crate::auth::{AuthUser, CommandCtx};
@@ -31,21 +32,36 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/list/{user_id}", get(list))
 }
 
-/// A meeting in the reference's shape.
-fn meeting_json(row: &MeetingRow) -> Value {
-    let mut value = json!({
-        "_id": row.id,
-        "title": row.title,
-        "hostId": row.host_id,
-        "transcriptEnabled": row.transcript_enabled != 0,
-        "summaryGenerated": row.summary_generated != 0,
-        "recordingIds": row.recording_list(),
-        "createdAt": row.created_at,
-    });
-    if let Some(room) = &row.room_id {
-        value["roomId"] = json!(room);
-    }
-    value
+/// A meeting in the reference's shape, serialized straight from the row (the
+/// stored recording-id list is already JSON and is embedded as it is).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MeetingView<'a> {
+    #[serde(rename = "_id")]
+    id: &'a str,
+    title: &'a str,
+    host_id: &'a str,
+    transcript_enabled: bool,
+    summary_generated: bool,
+    recording_ids: &'a RawValue,
+    created_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    room_id: Option<&'a str>,
+}
+
+fn meeting_view(row: &MeetingRow) -> Result<MeetingView<'_>, Error> {
+    let recording_ids: &RawValue = serde_json::from_str(&row.recording_ids)
+        .map_err(|e| Error::Internal(format!("meeting {}: recording ids: {e}", row.id)))?;
+    Ok(MeetingView {
+        id: &row.id,
+        title: &row.title,
+        host_id: &row.host_id,
+        transcript_enabled: row.transcript_enabled != 0,
+        summary_generated: row.summary_generated != 0,
+        recording_ids,
+        created_at: &row.created_at,
+        room_id: row.room_id.as_deref(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,7 +96,7 @@ async fn create(
         Json(json!({
             "success": true,
             "message": "Meeting created successfully",
-            "data": meeting_json(&row),
+            "data": meeting_view(&row)?,
         })),
     ))
 }
@@ -154,8 +170,20 @@ async fn list(
         return Err(Error::invalid("offset", "must not be negative"));
     }
     let rows = meetings::by_host(state.read_pool(), &user_id.to_string(), limit, offset).await?;
-    Ok(Json(json!({
-        "success": true,
-        "data": rows.iter().map(meeting_json).collect::<Vec<_>>(),
-    })))
+    let data = rows
+        .iter()
+        .map(meeting_view)
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = serde_json::to_vec(&MeetingList {
+        success: true,
+        data,
+    })
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
+}
+
+#[derive(Debug, Serialize)]
+struct MeetingList<'a> {
+    success: bool,
+    data: Vec<MeetingView<'a>>,
 }
