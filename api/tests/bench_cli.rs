@@ -1,0 +1,33 @@
+//! The bench command keeps working (figures themselves are not checked here).
+
+mod support;
+use support::binary;
+
+#[test]
+fn bench_append_reports_figures_beside_its_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = binary(dir.path())
+        .args([
+            "bench",
+            "append",
+            "--backend",
+            "sqlite",
+            "--seconds",
+            "1",
+            "--warmup",
+            "0",
+            "--writers",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("sqlite event store"), "{stdout}");
+    assert!(stdout.contains("sqlite baseline INSERT"), "{stdout}");
+    assert!(stdout.contains("ratio event store / baseline"), "{stdout}");
+}
