@@ -39,18 +39,21 @@ CREATE OR REPLACE FUNCTION altegon_append_events(
     p_types TEXT[],
     p_schema_versions INT[],
     p_data TEXT[],
-    p_metadata TEXT[]
-) RETURNS TABLE (status TEXT, current_version BIGINT, first_position BIGINT, last_position BIGINT)
+    p_metadata TEXT[],
+    OUT status TEXT,
+    OUT current_version BIGINT,
+    OUT first_position BIGINT,
+    OUT last_position BIGINT
+)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    n          INT := cardinality(p_ids);
-    v_version  BIGINT;
-    v_hash     TEXT;
-    v_base     INT;
-    v_xid      BIGINT;
-    v_first    BIGINT;
-    v_pos      BIGINT;
-    v_new_hash TEXT;
+    n         INT := cardinality(p_ids);
+    v_version BIGINT;
+    v_hash    TEXT;
+    v_base    INT;
+    v_xid     BIGINT;
+    v_prev    TEXT[] := ARRAY[]::TEXT[];
+    v_hashes  TEXT[] := ARRAY[]::TEXT[];
 BEGIN
     SELECT s.version, s.last_hash INTO v_version, v_hash
       FROM event_streams s WHERE s.stream_id = p_stream;
@@ -64,7 +67,9 @@ BEGIN
             OR (p_expected = -3 AND v_version >= 0)
             OR (p_expected >= 0 AND v_version = p_expected)) THEN
         -- A retry of an append that landed looks like a stale version too.
-        RETURN QUERY SELECT * FROM altegon_earlier_append(p_stream, p_ids, v_version);
+        SELECT e.status, e.current_version, e.first_position, e.last_position
+          INTO status, current_version, first_position, last_position
+          FROM altegon_earlier_append(p_stream, p_ids, v_version) e;
         RETURN;
     END IF;
 
@@ -74,25 +79,31 @@ BEGIN
     END IF;
     PERFORM set_config('altegon.tx_events', (v_base + n)::TEXT, true);
     v_xid := pg_current_xact_id()::TEXT::BIGINT;
-    v_first := (v_xid << 20) + v_base + 1;
 
+    -- The chain is computed in memory, then everything is written in one statement.
     FOR i IN 1..n LOOP
-        v_version := v_version + 1;
-        v_pos := (v_xid << 20) + v_base + i;
-        v_new_hash := encode(sha256(convert_to(
-            v_hash || E'\n' || p_stream || E'\n' || v_version::TEXT || E'\n' ||
+        v_prev := v_prev || v_hash;
+        v_hash := encode(sha256(convert_to(
+            v_hash || E'\n' || p_stream || E'\n' || (v_version + i)::TEXT || E'\n' ||
             p_ids[i]::TEXT || E'\n' || p_types[i] || E'\n' || p_schema_versions[i]::TEXT ||
             E'\n' || p_data[i] || E'\n' || p_metadata[i], 'UTF8')), 'hex');
-        INSERT INTO events (position, event_id, stream_id, stream_version, event_type,
-                            schema_version, data, metadata, prev_hash, hash)
-             VALUES (v_pos, p_ids[i], p_stream, v_version, p_types[i],
-                     p_schema_versions[i], p_data[i], p_metadata[i], v_hash, v_new_hash);
-        v_hash := v_new_hash;
+        v_hashes := v_hashes || v_hash;
     END LOOP;
 
-    INSERT INTO event_streams (stream_id, version, last_hash) VALUES (p_stream, v_version, v_hash)
+    WITH appended AS (
+        INSERT INTO events (position, event_id, stream_id, stream_version, event_type,
+                            schema_version, data, metadata, prev_hash, hash)
+        SELECT (v_xid << 20) + v_base + i, p_ids[i], p_stream, v_version + i, p_types[i],
+               p_schema_versions[i], p_data[i], p_metadata[i], v_prev[i], v_hashes[i]
+          FROM generate_series(1, n) AS i
+    )
+    INSERT INTO event_streams (stream_id, version, last_hash) VALUES (p_stream, v_version + n, v_hash)
     ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash;
-    RETURN QUERY SELECT 'ok'::TEXT, v_version, v_first, v_pos;
+
+    status := 'ok';
+    current_version := v_version + n;
+    first_position := (v_xid << 20) + v_base + 1;
+    last_position := (v_xid << 20) + v_base + n;
 END;
 $fn$;
 
