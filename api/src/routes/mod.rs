@@ -4,6 +4,7 @@ pub mod auth;
 pub mod health;
 pub mod meetings;
 pub mod metrics;
+pub mod openapi;
 pub mod rooms;
 pub mod transcripts;
 
@@ -16,6 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(metrics::router())
+        .merge(openapi::router())
         .merge(auth::router())
         .merge(rooms::router())
         .merge(meetings::router())

@@ -4,6 +4,7 @@
 mod auth;
 mod health;
 mod meetings;
+mod openapi;
 mod rooms;
 mod support;
 mod transcripts;
