@@ -375,3 +375,25 @@ pub(crate) fn to_u64(v: i64) -> u64 {
 pub(crate) fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
+
+/// The columns every backend's SQL reads an event from.
+pub(crate) const EVENT_COLUMNS: &str = "position, event_id, stream_id, stream_version, event_type, \
+    schema_version, data, metadata, recorded_at, prev_hash, hash";
+
+/// The SQL both SQL backends read a stream with (`$1` stream, `$2` first version,
+/// `$3` limit; SQLite accepts `$n` too) and the first version to bind.
+pub(crate) fn read_stream_sql(direction: ReadDirection, from: StreamFrom) -> (String, i64) {
+    let (comparison, order, edge) = match direction {
+        ReadDirection::Forwards => (">=", "ASC", 0),
+        ReadDirection::Backwards => ("<=", "DESC", i64::MAX),
+    };
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version {comparison} $2 \
+         ORDER BY stream_version {order} LIMIT $3"
+    );
+    let from = match from {
+        StreamFrom::Version(v) => to_i64(v),
+        StreamFrom::Edge => edge,
+    };
+    (sql, from)
+}

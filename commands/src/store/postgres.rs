@@ -19,9 +19,9 @@ use sqlx::{Acquire, Row};
 use tokio::sync::watch;
 
 use super::{
-    AppendResult, EventFilter, EventStore, EventStream, ExpectedVersion, NewEvent, Position,
-    ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart,
-    subscription, to_i64, to_u64, validate_append,
+    AppendResult, EVENT_COLUMNS, EventFilter, EventStore, EventStream, ExpectedVersion, NewEvent,
+    Position, ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart,
+    read_stream_sql, subscription, to_i64, to_u64, validate_append,
 };
 
 const SCHEMA: &str = include_str!("sql/postgres.sql");
@@ -29,8 +29,6 @@ const SCHEMA: &str = include_str!("sql/postgres.sql");
 const MAX_RACE_RETRIES: u32 = 20;
 /// How often subscribers look for appends made by other processes.
 const POLL: Duration = Duration::from_millis(100);
-const COLUMNS: &str = "position, event_id, stream_id, stream_version, event_type, \
-    schema_version, data, metadata, recorded_at, prev_hash, hash";
 
 /// The PostgreSQL event store; clones share one pool.
 #[derive(Clone)]
@@ -190,21 +188,7 @@ impl EventStore for PostgresEventStore {
         from: StreamFrom,
         max_count: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let sql = match direction {
-            ReadDirection::Forwards => format!(
-                "SELECT {COLUMNS} FROM events WHERE stream_id = $1 AND stream_version >= $2 \
-                 ORDER BY stream_version ASC LIMIT $3"
-            ),
-            ReadDirection::Backwards => format!(
-                "SELECT {COLUMNS} FROM events WHERE stream_id = $1 AND stream_version <= $2 \
-                 ORDER BY stream_version DESC LIMIT $3"
-            ),
-        };
-        let from = match (direction, from) {
-            (_, StreamFrom::Version(v)) => to_i64(v),
-            (ReadDirection::Forwards, StreamFrom::Edge) => 0,
-            (ReadDirection::Backwards, StreamFrom::Edge) => i64::MAX,
-        };
+        let (sql, from) = read_stream_sql(direction, from);
         let rows = sqlx::query(&sql)
             .bind(stream)
             .bind(from)
@@ -220,7 +204,7 @@ impl EventStore for PostgresEventStore {
         max_count: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM events WHERE position > $1 AND position < altegon_stable_bound() \
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 AND position < altegon_stable_bound() \
              ORDER BY position LIMIT $2"
         );
         let rows = sqlx::query(&sql)

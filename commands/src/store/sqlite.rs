@@ -29,9 +29,9 @@ use uuid::Uuid;
 
 use super::chain::{self, HashInput};
 use super::{
-    AppendResult, EventFilter, EventStore, EventStream, ExpectedVersion, NewEvent, Position,
-    ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart,
-    subscription, to_i64, to_u64, validate_append, version_matches,
+    AppendResult, EVENT_COLUMNS, EventFilter, EventStore, EventStream, ExpectedVersion, NewEvent,
+    Position, ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart,
+    read_stream_sql, subscription, to_i64, to_u64, validate_append, version_matches,
 };
 
 const SCHEMA: &str = include_str!("sql/sqlite.sql");
@@ -41,9 +41,6 @@ const MAX_BATCH: usize = 512;
 const ROWS_PER_INSERT: usize = 500;
 /// How often subscribers look for appends made by other processes.
 const POLL: Duration = Duration::from_millis(250);
-
-const COLUMNS: &str = "position, event_id, stream_id, stream_version, event_type, \
-    schema_version, data, metadata, recorded_at, prev_hash, hash";
 
 /// The SQLite event store; clones share one writer.
 #[derive(Clone)]
@@ -137,21 +134,7 @@ impl EventStore for SqliteEventStore {
         from: StreamFrom,
         max_count: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let sql = match direction {
-            ReadDirection::Forwards => format!(
-                "SELECT {COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ? \
-                 ORDER BY stream_version ASC LIMIT ?"
-            ),
-            ReadDirection::Backwards => format!(
-                "SELECT {COLUMNS} FROM events WHERE stream_id = ? AND stream_version <= ? \
-                 ORDER BY stream_version DESC LIMIT ?"
-            ),
-        };
-        let from = match (direction, from) {
-            (_, StreamFrom::Version(v)) => to_i64(v),
-            (ReadDirection::Forwards, StreamFrom::Edge) => 0,
-            (ReadDirection::Backwards, StreamFrom::Edge) => i64::MAX,
-        };
+        let (sql, from) = read_stream_sql(direction, from);
         let rows = sqlx::query(&sql)
             .bind(stream)
             .bind(from)
@@ -166,8 +149,9 @@ impl EventStore for SqliteEventStore {
         after: Position,
         max_count: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?");
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?"
+        );
         let rows = sqlx::query(&sql)
             .bind(to_i64(after))
             .bind(to_i64(max_count as u64))
