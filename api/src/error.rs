@@ -118,6 +118,7 @@ impl From<DomainError> for Error {
             }
             DomainError::NotFound(what) => Error::NotFound(what.to_owned()),
             DomainError::Forbidden(why) => Error::Forbidden(why.to_owned()),
+            DomainError::Conflict(why) => Error::Conflict(why.to_owned()),
         }
     }
 }

@@ -21,6 +21,9 @@ pub enum DomainError {
     /// The caller may not do this to this thing.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The command does not fit the thing's current state (e.g. stopping twice).
+    #[error("{0}")]
+    Conflict(&'static str),
     /// Another account holds this email address.
     #[error("email is already registered")]
     EmailTaken,

@@ -211,6 +211,145 @@ pub struct IdempotencyKeyClaimed {
     pub claimed_at: DateTime<Utc>,
 }
 
+/// Recording of a room's stream began (stream `recording-{recordingId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingStarted {
+    /// The client's recording id, e.g. `1756364334628_738386`.
+    pub recording_id: String,
+    /// The record's own 24-hex id (`_id` in listings).
+    pub record_id: ObjectId,
+    /// The recorded room.
+    pub room_id: RoomId,
+    /// The room's owner, who sees the recording in listings.
+    pub room_owner_id: UserId,
+    /// The meeting the recording belongs to, when one is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_id: Option<MeetingId>,
+    /// Display name of who asked for the recording.
+    pub user_name: String,
+    /// The recorded media stream.
+    pub stream_id: String,
+    /// Kind of media, e.g. `video`.
+    pub video_type: String,
+    /// The status the client reported at start, e.g. `pending`.
+    pub status: String,
+    /// When recording began, as the client reported it.
+    pub start_time: DateTime<Utc>,
+    /// The account that started it.
+    pub started_by: UserId,
+    /// When the command was accepted.
+    pub started_at: DateTime<Utc>,
+}
+
+/// Recording of a stream ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingStopped {
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The recorded media stream.
+    pub stream_id: String,
+    /// When recording ended, as the client reported it.
+    pub end_time: DateTime<Utc>,
+    /// The account that stopped it.
+    pub stopped_by: UserId,
+    /// When the command was accepted.
+    pub stopped_at: DateTime<Utc>,
+}
+
+/// A recording's file was stored in a user's blob storage (stream `storage-{userId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingFileUploaded {
+    /// Whose storage holds it.
+    pub user_id: UserId,
+    /// The recorded room.
+    pub room_id: RoomId,
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The file's name as clients address it.
+    pub file_name: String,
+    /// Size in bytes.
+    pub file_size: u64,
+    /// Where the bytes are in the blob store.
+    pub blob_path: String,
+    /// The account that uploaded it.
+    pub uploaded_by: UserId,
+    /// When it was stored.
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A recording's file was removed from a user's blob storage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingFileDeleted {
+    /// Whose storage held it.
+    pub user_id: UserId,
+    /// The recorded room.
+    pub room_id: RoomId,
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The file's name.
+    pub file_name: String,
+    /// The size it freed, in bytes.
+    pub file_size: u64,
+    /// Where the bytes were in the blob store.
+    pub blob_path: String,
+    /// The account that deleted it.
+    pub deleted_by: UserId,
+    /// When.
+    pub deleted_at: DateTime<Utc>,
+}
+
+/// An administrator set a user's storage limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageLimitChanged {
+    /// Whose limit.
+    pub user_id: UserId,
+    /// The new limit in bytes.
+    pub storage_limit: u64,
+    /// The administrator.
+    pub changed_by: UserId,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A file was shared in a room (stream `roomfiles-{roomId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomFileUploaded {
+    /// The room.
+    pub room_id: RoomId,
+    /// The stored name, `{roomId}_{originalName}`.
+    pub file_name: String,
+    /// The name the uploader's file had.
+    pub original_name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Where the bytes are: `documents/{roomId}/{fileName}`.
+    pub path: String,
+    /// The uploading account.
+    pub uploaded_by: UserId,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// Every file of a room was removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomFilesDeleted {
+    /// The room.
+    pub room_id: RoomId,
+    /// The stored names removed.
+    pub file_names: Vec<String>,
+    /// The account that removed them.
+    pub deleted_by: UserId,
+    /// When.
+    pub deleted_at: DateTime<Utc>,
+}
+
 /// Every event the log may hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -227,6 +366,13 @@ pub enum DomainEvent {
     TranscriptLineAdded(TranscriptLineAdded),
     ChatMessagePosted(ChatMessagePosted),
     IdempotencyKeyClaimed(IdempotencyKeyClaimed),
+    RecordingStarted(RecordingStarted),
+    RecordingStopped(RecordingStopped),
+    RecordingFileUploaded(RecordingFileUploaded),
+    RecordingFileDeleted(RecordingFileDeleted),
+    StorageLimitChanged(StorageLimitChanged),
+    RoomFileUploaded(RoomFileUploaded),
+    RoomFilesDeleted(RoomFilesDeleted),
 }
 
 /// An event in its stored form.
@@ -280,6 +426,13 @@ pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("TranscriptLineAdded", 1),
     ("ChatMessagePosted", 1),
     ("IdempotencyKeyClaimed", 1),
+    ("RecordingStarted", 1),
+    ("RecordingStopped", 1),
+    ("RecordingFileUploaded", 1),
+    ("RecordingFileDeleted", 1),
+    ("StorageLimitChanged", 1),
+    ("RoomFileUploaded", 1),
+    ("RoomFilesDeleted", 1),
 ];
 
 /// The current schema version of a type, if the type is known.
@@ -321,6 +474,13 @@ impl DomainEvent {
             Self::TranscriptLineAdded(_) => "TranscriptLineAdded",
             Self::ChatMessagePosted(_) => "ChatMessagePosted",
             Self::IdempotencyKeyClaimed(_) => "IdempotencyKeyClaimed",
+            Self::RecordingStarted(_) => "RecordingStarted",
+            Self::RecordingStopped(_) => "RecordingStopped",
+            Self::RecordingFileUploaded(_) => "RecordingFileUploaded",
+            Self::RecordingFileDeleted(_) => "RecordingFileDeleted",
+            Self::StorageLimitChanged(_) => "StorageLimitChanged",
+            Self::RoomFileUploaded(_) => "RoomFileUploaded",
+            Self::RoomFilesDeleted(_) => "RoomFilesDeleted",
         }
     }
 

@@ -1,5 +1,6 @@
 //! The pure domain of Altegon Meet: typed ids, the closed set of events, and the
-//! aggregates (User, EmailReservation, Room, Meeting, IdempotencyClaim) as plain
+//! aggregates (User, EmailReservation, Room, Meeting, Recording, StorageAccount,
+//! RoomFiles, Transcript, Chat, IdempotencyClaim) as plain
 //! `decide`/`evolve` functions.
 //!
 //! Nothing here does IO: clocks, ids and password hashes are put into commands by
@@ -15,7 +16,10 @@ pub mod events;
 pub mod idempotency;
 pub mod ids;
 pub mod meeting;
+pub mod recording;
 pub mod room;
+pub mod room_files;
+pub mod storage;
 pub mod transcript;
 pub mod user;
 pub mod validate;

@@ -54,6 +54,54 @@ pub fn password_policy(password: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Longest file name accepted, in bytes (the common filesystem limit).
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// A file name that is one path segment and nothing else: no separators, no
+/// `.`/`..`, no NUL or control characters, at most 255 bytes. Names that pass can
+/// be joined under a folder without ever leaving it.
+pub fn file_name(field: &'static str, value: &str) -> Result<String, DomainError> {
+    if value.is_empty() || value.trim().is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    if value.len() > MAX_FILE_NAME_BYTES {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {MAX_FILE_NAME_BYTES} bytes"),
+        ));
+    }
+    if value == "." || value == ".." {
+        return Err(DomainError::invalid(field, "must not be '.' or '..'"));
+    }
+    if value.contains('/') || value.contains('\\') {
+        return Err(DomainError::invalid(field, "must not contain '/' or '\\'"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A client-chosen recording id such as `1756364334628_738386`: 1 to 64 letters,
+/// digits, `_` or `-`.
+pub fn recording_id(value: &str) -> Result<String, DomainError> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !ok {
+        return Err(DomainError::invalid(
+            "recordingId",
+            "must be 1 to 64 letters, digits, '_' or '-'",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +146,39 @@ mod tests {
         assert_eq!(required_text("title", " Standup ", 10).unwrap(), "Standup");
         assert!(required_text("title", "   ", 10).is_err());
         assert!(required_text("title", "x".repeat(11).as_str(), 10).is_err());
+    }
+
+    #[test]
+    fn file_names_are_one_safe_path_segment() {
+        assert_eq!(
+            file_name("fileName", "meeting_2025-10-14.mp4").unwrap(),
+            "meeting_2025-10-14.mp4"
+        );
+        assert!(file_name("f", "Zekli OpenAPI for Customers - Instant.docx").is_ok());
+        for bad in [
+            "",
+            " ",
+            ".",
+            "..",
+            "../x",
+            "a/../b",
+            "/etc/passwd",
+            "a/b",
+            "a\\b",
+            "a\0b",
+            "a\nb",
+            "..\\x",
+        ] {
+            assert!(file_name("f", bad).is_err(), "{bad:?}");
+        }
+        assert!(file_name("f", &"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn recording_ids_are_plain_tokens() {
+        assert!(recording_id("1756364334628_738386").is_ok());
+        for bad in ["", "a b", "../x", &"1".repeat(65)] {
+            assert!(recording_id(bad).is_err(), "{bad:?}");
+        }
     }
 }
