@@ -3,6 +3,8 @@
 //! [`Outcome`](crate::Outcome)'s position so that callers can wait for read models.
 
 pub mod meetings;
+pub mod recordings;
 pub mod rooms;
+pub mod storage;
 pub mod transcripts;
 pub mod users;
