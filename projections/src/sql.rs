@@ -97,3 +97,23 @@ pub(crate) async fn upsert(
     }
     Ok(())
 }
+
+/// Deletes the rows of `table` whose `id` is in `ids`.
+pub(crate) async fn delete_by_ids(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    ids: &[String],
+) -> Result<(), sqlx::Error> {
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "DELETE FROM {table} WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -27,6 +27,7 @@ const TABLES: &[TableDef] = &[TableDef {
             updated_at TEXT NOT NULL
         )",
         "CREATE INDEX ix_{ix} ON {table} (host_id, created_at)",
+        "CREATE INDEX ix_{ix} ON {table} (room_id, created_at)",
     ],
 }];
 
@@ -74,6 +75,14 @@ impl MeetingRow {
         serde_json::from_str(&self.recording_ids).unwrap_or_default()
     }
 
+    fn add_recording(&mut self, recording_id: &str) {
+        let mut recordings = self.recording_list();
+        if !recordings.iter().any(|r| r == recording_id) {
+            recordings.push(recording_id.to_owned());
+            self.recording_ids = serde_json::json!(recordings).to_string();
+        }
+    }
+
     fn cells(self) -> Vec<Cell> {
         vec![
             Cell::Text(self.id),
@@ -107,6 +116,17 @@ pub async fn by_host(
     .await?)
 }
 
+/// The most recent meeting held in `room_id`, if any.
+pub async fn latest_in_room(pool: &AnyPool, room_id: &str) -> Result<Option<String>, ProjectionError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM meetings WHERE room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(room_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 /// The meeting with this id.
 pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<MeetingRow>, ProjectionError> {
     Ok(
@@ -123,9 +143,10 @@ impl Projection for MeetingsProjection {
         "meetings"
     }
 
-    /// 2: summaries set `summary_generated`.
+    /// 2: summaries set `summary_generated`; 3: recordings started for a meeting
+    /// join its `recordingIds`.
     fn version(&self) -> u32 {
-        2
+        3
     }
 
     fn tables(&self) -> &'static [TableDef] {
@@ -145,6 +166,7 @@ impl Projection for MeetingsProjection {
                 DomainEvent::MeetingCreated(e) => Some(e.meeting_id.to_string()),
                 DomainEvent::MeetingUpdated(e) => Some(e.meeting_id.to_string()),
                 DomainEvent::MeetingSummaryGenerated(e) => Some(e.meeting_id.to_string()),
+                DomainEvent::RecordingStarted(e) => e.meeting_id.map(|m| m.to_string()),
                 _ => None,
             })
             .collect::<std::collections::BTreeSet<_>>()
@@ -202,13 +224,20 @@ impl Projection for MeetingsProjection {
                         row.room_id = Some(room.to_string());
                     }
                     if let Some(rec) = &e.recording_id {
-                        let mut recordings = row.recording_list();
-                        if !recordings.contains(rec) {
-                            recordings.push(rec.clone());
-                            row.recording_ids = serde_json::json!(recordings).to_string();
-                        }
+                        row.add_recording(rec);
                     }
                     row.updated_at = api_time(e.updated_at);
+                    changed.insert(id, ());
+                }
+                DomainEvent::RecordingStarted(e) => {
+                    let Some(id) = e.meeting_id.map(|m| m.to_string()) else {
+                        continue;
+                    };
+                    let Some(row) = rows.get_mut(&id) else {
+                        continue;
+                    };
+                    row.add_recording(&e.recording_id);
+                    row.updated_at = api_time(e.started_at);
                     changed.insert(id, ());
                 }
                 DomainEvent::MeetingSummaryGenerated(e) => {

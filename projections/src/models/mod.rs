@@ -1,7 +1,10 @@
 //! The read models: each module holds a projection and the queries on its tables.
 
 pub mod meetings;
+pub mod recordings;
+pub mod room_files;
 pub mod rooms;
+pub mod storage;
 pub mod transcripts;
 pub mod users;
 
@@ -16,5 +19,8 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(rooms::RoomsProjection),
         Arc::new(meetings::MeetingsProjection),
         Arc::new(transcripts::TranscriptsProjection),
+        Arc::new(recordings::RecordingsProjection),
+        Arc::new(storage::StorageProjection),
+        Arc::new(room_files::RoomFilesProjection),
     ]
 }
