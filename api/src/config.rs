@@ -75,6 +75,46 @@ pub struct Config {
     /// Azure OpenAI key (`ALTEGON_AZURE_OPENAI_API_KEY`).
     #[serde(skip_serializing)]
     pub azure_openai_api_key: Option<SecretString>,
+    /// Where blobs go (`ALTEGON_BLOB_BACKEND`): `local` (a folder) or `azure`.
+    pub blob_backend: String,
+    /// Folder of the local blob backend (`ALTEGON_BLOB_DIR`); `blobs/` in the
+    /// data dir by default.
+    pub blob_dir: Option<PathBuf>,
+    /// Azure Storage connection string (`ALTEGON_AZURE_STORAGE_CONNECTION_STRING`);
+    /// or give account, key and endpoint separately.
+    #[serde(skip_serializing)]
+    pub azure_storage_connection_string: Option<SecretString>,
+    /// Azure Storage account name (`ALTEGON_AZURE_STORAGE_ACCOUNT`).
+    pub azure_storage_account: Option<String>,
+    /// Azure Storage shared key (`ALTEGON_AZURE_STORAGE_KEY`).
+    #[serde(skip_serializing)]
+    pub azure_storage_key: Option<SecretString>,
+    /// Blob endpoint (`ALTEGON_AZURE_STORAGE_ENDPOINT`); the public cloud's by default.
+    pub azure_storage_endpoint: Option<String>,
+    /// The container blobs go to (`ALTEGON_AZURE_STORAGE_CONTAINER`); created when missing.
+    pub azure_storage_container: String,
+    /// This server's address as clients reach it (`ALTEGON_PUBLIC_BASE_URL`), used
+    /// in signed local download URLs; `http://{listen}` by default.
+    pub public_base_url: Option<String>,
+    /// Key of signed local download URLs (`ALTEGON_BLOB_URL_SECRET`); generated and
+    /// kept in the data dir when unset. Nodes serving the same blobs share it.
+    #[serde(skip_serializing)]
+    pub blob_url_secret: Option<SecretString>,
+    /// Lifetime of SAS / signed download URLs in seconds (`ALTEGON_SAS_TTL_SECS`).
+    pub sas_ttl_secs: u64,
+    /// Largest recording upload in bytes (`ALTEGON_MAX_UPLOAD_BYTES`); 413 past it.
+    pub max_upload_bytes: u64,
+    /// Largest room file in bytes (`ALTEGON_MAX_ROOM_FILE_BYTES`); 413 past it.
+    pub max_room_file_bytes: u64,
+    /// Storage limit of users an administrator set none for
+    /// (`ALTEGON_STORAGE_DEFAULT_LIMIT_BYTES`).
+    pub storage_default_limit_bytes: u64,
+    /// Refuse uploads past a user's limit with 403 instead of flagging them
+    /// (`ALTEGON_STORAGE_ENFORCE_LIMIT`).
+    pub storage_enforce_limit: bool,
+    /// Folder of finished recordings that `upload-to-blob` may take by server-side
+    /// path (`ALTEGON_RECORDINGS_DIR`); `recordings/` in the data dir by default.
+    pub recordings_dir: Option<PathBuf>,
 }
 
 /// How log lines are written.
@@ -115,6 +155,21 @@ impl Default for Config {
             azure_openai_deployment: None,
             azure_openai_api_version: None,
             azure_openai_api_key: None,
+            blob_backend: "local".into(),
+            blob_dir: None,
+            azure_storage_connection_string: None,
+            azure_storage_account: None,
+            azure_storage_key: None,
+            azure_storage_endpoint: None,
+            azure_storage_container: "recordings".into(),
+            public_base_url: None,
+            blob_url_secret: None,
+            sas_ttl_secs: 3_600,
+            max_upload_bytes: 4 * 1024 * 1024 * 1024,
+            max_room_file_bytes: 100 * 1024 * 1024,
+            storage_default_limit_bytes: altegon_domain::storage::DEFAULT_STORAGE_LIMIT,
+            storage_enforce_limit: false,
+            recordings_dir: None,
         }
     }
 }
@@ -174,6 +229,12 @@ impl Config {
                 message: "token lifetimes must be at least 1 second".into(),
             });
         }
+        if config.sas_ttl_secs == 0 || config.sas_ttl_secs > 7 * 24 * 3_600 {
+            return Err(ConfigError::Unacceptable {
+                key: "ALTEGON_SAS_TTL_SECS",
+                message: "must be between 1 second and 7 days".into(),
+            });
+        }
         if config.pg_max_connections == 0 {
             return Err(ConfigError::Unacceptable {
                 key: "ALTEGON_PG_MAX_CONNECTIONS",
@@ -223,6 +284,41 @@ impl Config {
     /// The JWT secret: configured, or read from (or generated into) the data dir.
     pub fn jwt_secret(&self) -> Result<SecretString, ConfigError> {
         self.secret_or_generated(&self.jwt_secret, "ALTEGON_JWT_SECRET", "jwt-secret")
+    }
+
+    /// The key of signed local download URLs.
+    pub fn blob_url_secret(&self) -> Result<SecretString, ConfigError> {
+        self.secret_or_generated(
+            &self.blob_url_secret,
+            "ALTEGON_BLOB_URL_SECRET",
+            "blob-url-secret",
+        )
+    }
+
+    /// Folder of the local blob backend.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.blob_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("blobs"))
+    }
+
+    /// Folder of finished recordings that may be uploaded by path.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.recordings_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("recordings"))
+    }
+
+    /// The base of URLs this server hands out for itself.
+    pub fn public_base_url(&self, bound: SocketAddr) -> String {
+        self.public_base_url.clone().unwrap_or_else(|| {
+            let host = if bound.ip().is_unspecified() {
+                SocketAddr::from(([127, 0, 0, 1], bound.port()))
+            } else {
+                bound
+            };
+            format!("http://{host}")
+        })
     }
 
     /// The transcript secret: configured, or read from (or generated into) the data

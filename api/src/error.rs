@@ -94,6 +94,32 @@ impl From<altegon_projections::ProjectionError> for Error {
     }
 }
 
+impl From<altegon_media::BlobError> for Error {
+    fn from(e: altegon_media::BlobError) -> Self {
+        use altegon_media::BlobError as B;
+        match e {
+            B::NotFound => Error::NotFound("file".into()),
+            B::TooLarge { .. } => Error::PayloadTooLarge,
+            B::Interrupted(m) => {
+                Error::invalid("file", format!("the upload did not complete: {m}"))
+            }
+            B::Config(m) | B::Backend(m) => {
+                tracing::error!(error = %m, "blob storage failed");
+                Error::Unavailable { retry_after: 5 }
+            }
+        }
+    }
+}
+
+impl From<altegon_media::files::FileError> for Error {
+    fn from(e: altegon_media::files::FileError) -> Self {
+        match e {
+            altegon_media::files::FileError::Command(c) => c.into(),
+            altegon_media::files::FileError::Blob(b) => b.into(),
+        }
+    }
+}
+
 impl From<CommandError> for Error {
     fn from(e: CommandError) -> Self {
         match e {

@@ -18,6 +18,7 @@ pub mod speech;
 pub mod state;
 pub mod stores;
 pub mod telemetry;
+pub mod upload;
 
 /// Installs the process-wide TLS crypto provider. Two rustls backends end up linked
 /// (the PostgreSQL and KurrentDB clients pull different ones), and rustls refuses

@@ -36,6 +36,17 @@ impl Server {
         let cipher = Arc::new(crate::services::cipher(&config)?);
         let summarizer = crate::services::summarizer(&config)?;
         let speech = crate::services::speech(&config)?.map(Arc::new);
+        let blob_backend = crate::services::blob_backend(&config)?;
+        let blob_secret = config.blob_url_secret()?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let signer = altegon_media::blob::LocalUrlSigner::new(
+            secrecy::ExposeSecret::expose_secret(&blob_secret).as_bytes(),
+            &config.public_base_url(addr),
+        )?;
+        let blobs = altegon_media::BlobStore::open(blob_backend, signer).await?;
         let store = open_event_store(&config).await?;
         let engine = open_engine(&config, store.clone()).await?;
         let (shutdown, mut stop) = watch::channel(false);
@@ -55,7 +66,9 @@ impl Server {
             cipher,
             summarizer,
             speech,
+            blobs,
         };
+        let state_blobs = state.blobs.backend_name();
         let request_id = HeaderName::from_static("x-request-id");
         let app = crate::routes::router()
             .layer(axum::middleware::from_fn(crate::routes::metrics::track))
@@ -65,10 +78,6 @@ impl Server {
             .layer(TraceLayer::new_for_http())
             .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
 
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-        let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
             let served = axum::serve(
                 listener,
@@ -85,7 +94,12 @@ impl Server {
             engine.db().close().await;
             served.map_err(Into::into)
         });
-        tracing::info!(%addr, event_store = %config.event_store_kind_name(), "listening");
+        tracing::info!(
+            %addr,
+            event_store = %config.event_store_kind_name(),
+            blobs = %state_blobs,
+            "listening"
+        );
         Ok(Self {
             addr,
             shutdown,

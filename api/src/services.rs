@@ -108,3 +108,57 @@ pub fn speech(config: &Config) -> Result<Option<SpeechTokens>, ConfigError> {
         }),
     }
 }
+
+/// The blob backend the configuration names.
+pub fn blob_backend(config: &Config) -> Result<altegon_media::BlobBackend, ConfigError> {
+    use altegon_media::blob::{AzureAccount, connection_string};
+    match config.blob_backend.trim().to_ascii_lowercase().as_str() {
+        "local" => Ok(altegon_media::BlobBackend::Local {
+            root: config.blob_dir(),
+        }),
+        "azure" => {
+            let container = config.azure_storage_container.trim();
+            if container.is_empty() {
+                return Err(ConfigError::Unacceptable {
+                    key: "ALTEGON_AZURE_STORAGE_CONTAINER",
+                    message: "must not be empty".into(),
+                });
+            }
+            if let Some(cs) = &config.azure_storage_connection_string {
+                return connection_string::parse(cs.expose_secret(), container)
+                    .map(altegon_media::BlobBackend::Azure)
+                    .map_err(|e| ConfigError::Unacceptable {
+                        key: "ALTEGON_AZURE_STORAGE_CONNECTION_STRING",
+                        message: e.to_string(),
+                    });
+            }
+            let account = config
+                .azure_storage_account
+                .clone()
+                .filter(|a| !a.trim().is_empty())
+                .ok_or(ConfigError::Unacceptable {
+                    key: "ALTEGON_AZURE_STORAGE_ACCOUNT",
+                    message:
+                        "the azure blob backend needs a connection string or an account and key"
+                            .into(),
+                })?;
+            let key = config
+                .azure_storage_key
+                .clone()
+                .ok_or(ConfigError::Unacceptable {
+                    key: "ALTEGON_AZURE_STORAGE_KEY",
+                    message: "the azure blob backend needs the account's key".into(),
+                })?;
+            Ok(altegon_media::BlobBackend::Azure(AzureAccount {
+                account,
+                key,
+                endpoint: config.azure_storage_endpoint.clone(),
+                container: container.to_owned(),
+            }))
+        }
+        _ => Err(ConfigError::Unacceptable {
+            key: "ALTEGON_BLOB_BACKEND",
+            message: "must be `local` or `azure`".into(),
+        }),
+    }
+}

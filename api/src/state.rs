@@ -33,11 +33,22 @@ pub struct AppState {
     pub summarizer: Arc<dyn Summarizer>,
     /// Azure Speech tokens, when configured.
     pub speech: Option<Arc<crate::speech::SpeechTokens>>,
+    /// Recording files and room files.
+    pub blobs: altegon_media::BlobStore,
 }
 
 impl AppState {
     /// The read-model pool.
     pub fn read_pool(&self) -> &sqlx::AnyPool {
         self.engine.db().pool()
+    }
+
+    /// Upload size rules from the configuration.
+    pub fn upload_limits(&self) -> altegon_media::files::UploadLimits {
+        altegon_media::files::UploadLimits {
+            max_upload_bytes: self.config.max_upload_bytes,
+            default_storage_limit: self.config.storage_default_limit_bytes,
+            enforce_storage_limit: self.config.storage_enforce_limit,
+        }
     }
 }

@@ -39,6 +39,14 @@ impl AuthUser {
         }
     }
 
+    /// The caller as the domain's rules see them.
+    pub fn caller(&self) -> altegon_domain::meeting::Caller {
+        altegon_domain::meeting::Caller {
+            user_id: self.id,
+            is_admin: self.is_admin(),
+        }
+    }
+
     /// Allows the caller to act for `user`: themselves, or anyone when admin.
     pub fn may_act_for(&self, user: &UserId) -> Result<(), Error> {
         if &self.id == user || self.is_admin() {

@@ -1,11 +1,15 @@
 //! HTTP routes, one router per area, merged in [`router`].
 
 pub mod auth;
+pub mod blobs;
 pub mod health;
 pub mod meetings;
 pub mod metrics;
 pub mod openapi;
+pub mod recordings;
+pub mod room_files;
 pub mod rooms;
+pub mod storage;
 pub mod transcripts;
 
 use axum::Router;
@@ -22,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .merge(rooms::router())
         .merge(meetings::router())
         .merge(transcripts::router())
+        .merge(recordings::router())
+        .merge(storage::router())
+        .merge(room_files::router())
+        .merge(blobs::router())
 }
 
 /// Parses an id from the path or body, naming the field when it is malformed.

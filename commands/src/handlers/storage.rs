@@ -2,8 +2,8 @@
 //! before these run (see the media crate); these record what was stored.
 
 use altegon_domain::meeting::Caller;
-use altegon_domain::room_files::{RoomFiles, RoomFilesCommand};
 use altegon_domain::room::Room;
+use altegon_domain::room_files::{RoomFiles, RoomFilesCommand};
 use altegon_domain::storage::{StorageAccount, StorageCommand, StorageState};
 use altegon_domain::{RoomId, UserId};
 use chrono::Utc;
@@ -25,7 +25,10 @@ pub struct RecordingFile {
 }
 
 /// The account's storage as its stream says.
-pub async fn storage_state(bus: &CommandBus, user_id: UserId) -> Result<StorageState, CommandError> {
+pub async fn storage_state(
+    bus: &CommandBus,
+    user_id: UserId,
+) -> Result<StorageState, CommandError> {
     bus.state::<StorageAccount>(user_id).await
 }
 

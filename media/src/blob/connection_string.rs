@@ -49,8 +49,7 @@ pub fn parse(connection_string: &str, container: &str) -> Result<AzureAccount, B
             "DefaultEndpointsProtocol must be http or https".into(),
         ));
     }
-    let endpoint =
-        blob_endpoint.unwrap_or_else(|| format!("{protocol}://{account}.blob.{suffix}"));
+    let endpoint = blob_endpoint.unwrap_or_else(|| format!("{protocol}://{account}.blob.{suffix}"));
     Ok(AzureAccount {
         account,
         key: SecretString::from(key),
@@ -103,7 +102,9 @@ mod tests {
     fn missing_parts_are_named_without_echoing_secrets() {
         let err = parse("AccountName=acme", "c").unwrap_err().to_string();
         assert!(err.contains("AccountKey"), "{err}");
-        let err = parse("AccountKey=supersecret", "c").unwrap_err().to_string();
+        let err = parse("AccountKey=supersecret", "c")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("AccountName") && !err.contains("supersecret"));
         let err = parse("garbage-supersecret", "c").unwrap_err().to_string();
         assert!(!err.contains("supersecret"), "{err}");

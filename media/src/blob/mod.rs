@@ -146,10 +146,9 @@ impl BlobStore {
                 })
             }
             BlobBackend::Azure(account) => {
-                let endpoint = account
-                    .endpoint
-                    .clone()
-                    .unwrap_or_else(|| format!("https://{}.blob.core.windows.net", account.account));
+                let endpoint = account.endpoint.clone().unwrap_or_else(|| {
+                    format!("https://{}.blob.core.windows.net", account.account)
+                });
                 let endpoint = endpoint.trim_end_matches('/').to_owned();
                 let azure = object_store::azure::MicrosoftAzureBuilder::new()
                     .with_account(&account.account)
@@ -387,10 +386,7 @@ mod tests {
     #[tokio::test]
     async fn deleting_twice_is_fine_and_reading_a_missing_blob_is_not_found() {
         let (_dir, store) = local().await;
-        store
-            .put_stream("a/b", chunks(1, 10), 100)
-            .await
-            .unwrap();
+        store.put_stream("a/b", chunks(1, 10), 100).await.unwrap();
         store.delete("a/b").await.unwrap();
         store.delete("a/b").await.unwrap();
         assert!(matches!(store.get("a/b").await, Err(BlobError::NotFound)));

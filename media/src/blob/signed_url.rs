@@ -65,7 +65,10 @@ impl LocalUrlSigner {
     pub fn blob_url(&self, path: &str) -> Url {
         let mut url = self.base.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().push(ROUTE_PREFIX).extend(path.split('/'));
+            segments
+                .pop_if_empty()
+                .push(ROUTE_PREFIX)
+                .extend(path.split('/'));
         }
         url
     }
@@ -121,7 +124,12 @@ mod tests {
             .map(|(_, v)| v.into_owned())
     }
 
-    fn check(s: &LocalUrlSigner, path: &str, url: &Url, now: DateTime<Utc>) -> Result<(), SignatureError> {
+    fn check(
+        s: &LocalUrlSigner,
+        path: &str,
+        url: &Url,
+        now: DateTime<Utc>,
+    ) -> Result<(), SignatureError> {
         s.verify(
             path,
             query(url, "sp").as_deref(),
@@ -137,7 +145,10 @@ mod tests {
         let now = Utc::now();
         let path = "recordings/u/r/1/meeting 1.mp4";
         let url = s.sign(path, now + Duration::minutes(60));
-        assert!(url.path().starts_with("/blobs/recordings/u/r/1/meeting%201.mp4"));
+        assert!(
+            url.path()
+                .starts_with("/blobs/recordings/u/r/1/meeting%201.mp4")
+        );
         assert_eq!(check(&s, path, &url, now), Ok(()));
         assert_eq!(
             check(&s, path, &url, now + Duration::minutes(61)),
@@ -150,7 +161,10 @@ mod tests {
         let s = signer();
         let now = Utc::now();
         let url = s.sign("a/b.mp4", now + Duration::minutes(5));
-        assert_eq!(check(&s, "a/c.mp4", &url, now), Err(SignatureError::Invalid));
+        assert_eq!(
+            check(&s, "a/c.mp4", &url, now),
+            Err(SignatureError::Invalid)
+        );
         let se = query(&url, "se").unwrap().parse::<i64>().unwrap() + 3600;
         assert_eq!(
             s.verify(
@@ -163,7 +177,10 @@ mod tests {
             Err(SignatureError::Invalid)
         );
         let other = LocalUrlSigner::new(b"another key entirely............", "http://x").unwrap();
-        assert_eq!(check(&other, "a/b.mp4", &url, now), Err(SignatureError::Invalid));
+        assert_eq!(
+            check(&other, "a/b.mp4", &url, now),
+            Err(SignatureError::Invalid)
+        );
         assert_eq!(
             s.verify("a/b.mp4", None, None, None, now),
             Err(SignatureError::Invalid)

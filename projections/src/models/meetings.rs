@@ -117,7 +117,10 @@ pub async fn by_host(
 }
 
 /// The most recent meeting held in `room_id`, if any.
-pub async fn latest_in_room(pool: &AnyPool, room_id: &str) -> Result<Option<String>, ProjectionError> {
+pub async fn latest_in_room(
+    pool: &AnyPool,
+    room_id: &str,
+) -> Result<Option<String>, ProjectionError> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT id FROM meetings WHERE room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
     )

@@ -239,7 +239,12 @@ impl Projection for StorageProjection {
         let written = written.into_iter().filter_map(|(_, row)| row).collect();
         upsert(conn, &files_table, &FILE_COLUMN_LIST, written).await?;
 
-        let users: Vec<String> = touched.keys().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+        let users: Vec<String> = touched
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let existing: HashMap<String, StorageAccountRow> =
             load_by_ids::<StorageAccountRow>(conn, &accounts_table, ACCOUNT_COLUMNS, &users)
                 .await?

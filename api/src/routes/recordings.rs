@@ -1,0 +1,226 @@
+//! `POST /recording/start`, `POST /recording/stop`, `GET /recordings/list`.
+
+use altegon_commands::handlers::recordings::{
+    StartRecordingRequest, start_recording, stop_recording,
+};
+use altegon_domain::validate::recording_id;
+use altegon_domain::{MeetingId, RoomId};
+use altegon_projections::models::recordings::RecordingRow;
+use altegon_projections::models::{meetings, recordings};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::parse_id;
+use crate::auth::{AuthUser, CommandCtx};
+use crate::consistency::{Consistent, position_header, wait_until_visible};
+use crate::error::Error;
+use crate::json::ValidJson;
+use crate::state::AppState;
+
+/// Most recordings one list call returns.
+const MAX_LIST: i64 = 1000;
+
+/// Recording routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/recording/start", post(start))
+        .route("/recording/stop", post(stop))
+        .route("/recordings/list", get(list))
+}
+
+/// A recording as listings show it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordingView {
+    #[serde(rename = "_id")]
+    id: String,
+    room_id: String,
+    recording_id: String,
+    host_name: String,
+    /// True once the recording is stopped (complete).
+    status: bool,
+    stream_id: String,
+    video_type: String,
+    start_time: String,
+    end_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meeting_id: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<RecordingRow> for RecordingView {
+    fn from(r: RecordingRow) -> Self {
+        Self {
+            id: r.record_id,
+            room_id: r.room_id,
+            recording_id: r.id,
+            host_name: r.host_name,
+            status: r.stopped != 0,
+            stream_id: r.stream_id,
+            video_type: r.video_type,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            meeting_id: r.meeting_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// An id the web client sends as a JSON number or a string (`streamId`).
+fn id_text(field: &'static str, value: &Value) -> Result<String, Error> {
+    match value {
+        Value::String(s) => Ok(s.trim().to_owned()),
+        Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        _ => Err(Error::invalid(field, "must be a string or an integer")),
+    }
+}
+
+/// A time sent as milliseconds since the epoch or as an RFC 3339 string.
+fn time(field: &'static str, value: &Value) -> Result<DateTime<Utc>, Error> {
+    let parsed = match value {
+        Value::Number(n) => n.as_i64().and_then(DateTime::from_timestamp_millis),
+        Value::String(s) => DateTime::parse_from_rfc3339(s.trim())
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+            .or_else(|| {
+                s.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(DateTime::from_timestamp_millis)
+            }),
+        _ => None,
+    };
+    parsed.ok_or_else(|| {
+        Error::invalid(
+            field,
+            "must be milliseconds since 1970 or an RFC 3339 date-time",
+        )
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartBody {
+    room_id: String,
+    user_name: String,
+    stream_id: Value,
+    recording_id: String,
+    start_time: Value,
+    video_type: String,
+    status: String,
+    meeting_id: Option<String>,
+}
+
+async fn start(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CommandCtx(ctx): CommandCtx,
+    ValidJson(body): ValidJson<StartBody>,
+) -> Result<impl IntoResponse, Error> {
+    let room_id: RoomId = parse_id("roomId", &body.room_id)?;
+    let recording = recording_id(&body.recording_id)?;
+    let stream_id = id_text("streamId", &body.stream_id)?;
+    let start_time = time("startTime", &body.start_time)?;
+    // A recording belongs to the meeting named, else to the room's latest meeting.
+    let meeting_id: Option<MeetingId> = match body.meeting_id.as_deref() {
+        Some(m) => Some(parse_id("meetingId", m)?),
+        None => meetings::latest_in_room(state.read_pool(), &room_id.to_string())
+            .await?
+            .and_then(|m| m.parse().ok()),
+    };
+    let request = StartRecordingRequest {
+        recording_id: recording.clone(),
+        room_id,
+        meeting_id,
+        user_name: body.user_name,
+        stream_id,
+        video_type: body.video_type,
+        status: body.status,
+        start_time,
+        caller: user.caller(),
+    };
+    let outcome = start_recording(&state.bus, &ctx, request).await?;
+    wait_until_visible(&state, outcome.position).await?;
+    let row = recordings::by_id(state.read_pool(), &recording)
+        .await?
+        .ok_or_else(|| Error::Internal("started recording is not in the read model".into()))?;
+    Ok((
+        StatusCode::CREATED,
+        position_header(outcome.position),
+        Json(json!({
+            "success": true,
+            "msg": "Recording started successfully",
+            "data": RecordingView::from(row),
+        })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopBody {
+    recording_id: String,
+    stream_id: Value,
+    end_time: Value,
+}
+
+async fn stop(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CommandCtx(ctx): CommandCtx,
+    ValidJson(body): ValidJson<StopBody>,
+) -> Result<impl IntoResponse, Error> {
+    let recording = recording_id(&body.recording_id)?;
+    let stream_id = id_text("streamId", &body.stream_id)?;
+    let end_time = time("endTime", &body.end_time)?;
+    let outcome = stop_recording(
+        &state.bus,
+        &ctx,
+        &recording,
+        stream_id,
+        end_time,
+        user.caller(),
+    )
+    .await?;
+    wait_until_visible(&state, outcome.position).await?;
+    Ok((StatusCode::NO_CONTENT, position_header(outcome.position)))
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Query(query): Query<ListQuery>,
+) -> Result<impl IntoResponse, Error> {
+    let limit = query.limit.unwrap_or(MAX_LIST);
+    if !(1..=MAX_LIST).contains(&limit) {
+        return Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIST}"),
+        ));
+    }
+    let offset = query.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(Error::invalid("offset", "must not be negative"));
+    }
+    let owner = (!user.is_admin()).then(|| user.id.to_string());
+    let rows = recordings::list(state.read_pool(), owner.as_deref(), limit, offset).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(RecordingView::from)
+            .collect::<Vec<_>>(),
+    ))
+}

@@ -1,0 +1,377 @@
+//! Users' recording storage: upload to the blob store, usage and limits, delete,
+//! users over their limit, and SAS download URLs. Only the owner or an admin may
+//! touch a user's storage.
+
+use std::time::Duration;
+
+use altegon_commands::handlers::storage::{RecordingFile, set_limit};
+use altegon_domain::recording::Recording;
+use altegon_domain::storage::{StorageUsage, gb};
+use altegon_domain::validate::{file_name, recording_id};
+use altegon_domain::{DomainEvent, RoomId, UserId};
+use altegon_media::files::{delete_recording, upload_recording};
+use altegon_projections::models::storage::{self as storage_model, StoredRecordingRow};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::parse_id;
+use crate::auth::{AuthUser, CommandCtx};
+use crate::consistency::{Consistent, position_header, wait_until_visible};
+use crate::error::Error;
+use crate::json::ValidJson;
+use crate::state::AppState;
+use crate::upload::{file_under, with_file_part};
+
+/// Most files listed in one storage-info answer.
+const MAX_FILES_LISTED: i64 = 1000;
+
+/// Storage routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/recordings/user/{user_id}/room/{room_id}/recording/{recording_id}/upload-to-blob",
+            post(upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/recordings/user/{user_id}/storage-info", get(storage_info))
+        .route("/recordings/user/{user_id}/storage-limit", put(storage_limit))
+        .route(
+            "/recordings/user/{user_id}/room/{room_id}/recording/{recording_id}/{file_name}",
+            delete(remove),
+        )
+        .route("/recordings/admin/exceeded-storage-users", get(exceeded))
+        .route(
+            "/recordings/user/{user_id}/room/{room_id}/recording/{recording_id}/file/{file_name}/sas-url",
+            get(sas_url),
+        )
+}
+
+/// The figures of `user_id`'s storage.
+async fn usage(state: &AppState, user_id: &str) -> Result<StorageUsage, Error> {
+    let default_limit = state.config.storage_default_limit_bytes;
+    Ok(
+        match storage_model::account(state.read_pool(), user_id).await? {
+            Some(row) => StorageUsage {
+                total_usage: row.total_usage.max(0) as u64,
+                storage_limit: row.storage_limit.map_or(default_limit, |l| l.max(0) as u64),
+                recordings_count: row.recordings_count.max(0) as u64,
+            },
+            None => StorageUsage {
+                total_usage: 0,
+                storage_limit: default_limit,
+                recordings_count: 0,
+            },
+        },
+    )
+}
+
+fn usage_json(u: &StorageUsage) -> Value {
+    json!({
+        "totalUsage": u.total_usage,
+        "totalUsageGB": gb(u.total_usage),
+        "availableStorage": u.available(),
+        "availableStorageGB": gb(u.available()),
+        "storageLimit": u.storage_limit,
+        "storageLimitGB": gb(u.storage_limit),
+        "isLimitExceeded": u.is_limit_exceeded(),
+        "exceedAmount": u.exceed_amount(),
+        "exceedAmountGB": gb(u.exceed_amount()),
+        "usagePercentage": u.usage_percentage(),
+        "recordingsCount": u.recordings_count,
+        "warnings": u.warnings().into_iter().map(|w| json!({
+            "type": w.kind,
+            "message": w.message,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn file_json(state: &AppState, row: &StoredRecordingRow) -> Value {
+    json!({
+        "recordingId": row.recording_id,
+        "roomId": row.room_id,
+        "fileName": row.file_name,
+        "fileSize": row.file_size,
+        "uploadedAt": row.uploaded_at,
+        "blobUrl": state.blobs.blob_url(&row.blob_path),
+    })
+}
+
+/// The ids of a recording file route, checked.
+fn recording_file(
+    user_id: &str,
+    room_id: &str,
+    recording: &str,
+    name: &str,
+) -> Result<RecordingFile, Error> {
+    Ok(RecordingFile {
+        user_id: parse_id("userId", user_id)?,
+        room_id: parse_id("roomId", room_id)?,
+        recording_id: recording_id(recording)?,
+        file_name: file_name("fileName", name)?,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerFileBody {
+    file_path: String,
+    file_name: Option<String>,
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CommandCtx(ctx): CommandCtx,
+    Path((user_id, room_id, recording)): Path<(String, String, String)>,
+    request: Request,
+) -> Result<impl IntoResponse, Error> {
+    let user_id: UserId = parse_id("userId", &user_id)?;
+    let room_id: RoomId = parse_id("roomId", &room_id)?;
+    let recording = recording_id(&recording)?;
+    user.may_act_for(&user_id)?;
+    let started = state.bus.state::<Recording>(&recording).await?.started;
+    if !started.is_some_and(|r| r.room_id == room_id) {
+        return Err(Error::NotFound("recording".into()));
+    }
+    let limits = state.upload_limits();
+    if let Some(length) = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && length > limits.max_upload_bytes.saturating_add(64 * 1024)
+    {
+        return Err(Error::PayloadTooLarge);
+    }
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let outcome = if is_json {
+        let bytes = axum::body::to_bytes(request.into_body(), state.config.max_json_body_bytes)
+            .await
+            .map_err(|_| Error::PayloadTooLarge)?;
+        let body: ServerFileBody = crate::json::parse(&bytes)?;
+        let path = file_under(&state.config.recordings_dir(), &body.file_path)?;
+        let name = match body.file_name {
+            Some(n) => n,
+            None => path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_owned)
+                .ok_or_else(|| Error::invalid("fileName", "is required for this path"))?,
+        };
+        let file = recording_file(
+            &user_id.to_string(),
+            &room_id.to_string(),
+            &recording,
+            &name,
+        )?;
+        let opened = tokio::fs::File::open(&path)
+            .await
+            .map_err(|_| Error::NotFound("file".into()))?;
+        let stream = tokio_util::io::ReaderStream::with_capacity(opened, 256 * 1024);
+        upload_recording(
+            &state.blobs,
+            &state.bus,
+            &ctx,
+            file,
+            user.caller(),
+            stream,
+            limits,
+        )
+        .await?
+    } else {
+        let multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|_| {
+                Error::invalid(
+                    "file",
+                    "send multipart/form-data with a `file` part, or JSON with `filePath`",
+                )
+            })?;
+        with_file_part(multipart, async |name, field| {
+            let file = recording_file(
+                &user_id.to_string(),
+                &room_id.to_string(),
+                &recording,
+                &name,
+            )?;
+            Ok(upload_recording(
+                &state.blobs,
+                &state.bus,
+                &ctx,
+                file,
+                user.caller(),
+                field,
+                limits,
+            )
+            .await?)
+        })
+        .await?
+    };
+    wait_until_visible(&state, outcome.position).await?;
+    let Some(DomainEvent::RecordingFileUploaded(event)) = outcome.events.first() else {
+        return Err(Error::Internal("upload recorded no event".into()));
+    };
+    let row = storage_model::file(
+        state.read_pool(),
+        &user_id.to_string(),
+        &event.recording_id,
+        &event.file_name,
+    )
+    .await?
+    .ok_or_else(|| Error::Internal("uploaded file is not in the read model".into()))?;
+    let mut data = file_json(&state, &row);
+    data["storageInfo"] = usage_json(&usage(&state, &user_id.to_string()).await?);
+    Ok((
+        StatusCode::CREATED,
+        position_header(outcome.position),
+        Json(json!({
+            "success": true,
+            "msg": "Recording uploaded successfully.",
+            "data": data,
+        })),
+    ))
+}
+
+async fn storage_info(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Path(user_id): Path<String>,
+) -> Result<impl IntoResponse, Error> {
+    let user_id: UserId = parse_id("userId", &user_id)?;
+    user.may_act_for(&user_id)?;
+    let id = user_id.to_string();
+    let figures = usage(&state, &id).await?;
+    let files = storage_model::files(state.read_pool(), &id, MAX_FILES_LISTED).await?;
+    let mut data = usage_json(&figures);
+    data["recordings"] = files.iter().map(|f| file_json(&state, f)).collect();
+    Ok(Json(json!({ "success": true, "data": data })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LimitBody {
+    new_limit: u64,
+}
+
+async fn storage_limit(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CommandCtx(ctx): CommandCtx,
+    Path(user_id): Path<String>,
+    ValidJson(body): ValidJson<LimitBody>,
+) -> Result<impl IntoResponse, Error> {
+    if !user.is_admin() {
+        return Err(Error::Forbidden(
+            "only an administrator may change storage limits".into(),
+        ));
+    }
+    let user_id: UserId = parse_id("userId", &user_id)?;
+    let outcome = set_limit(&state.bus, &ctx, user_id, body.new_limit, user.caller()).await?;
+    wait_until_visible(&state, outcome.position).await?;
+    Ok((
+        position_header(outcome.position),
+        Json(json!({
+            "success": true,
+            "data": {
+                "userId": user_id.to_string(),
+                "storageLimit": body.new_limit,
+                "storageLimitGB": gb(body.new_limit),
+            },
+        })),
+    ))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CommandCtx(ctx): CommandCtx,
+    Path((user_id, room_id, recording, name)): Path<(String, String, String, String)>,
+) -> Result<impl IntoResponse, Error> {
+    let file = recording_file(&user_id, &room_id, &recording, &name)?;
+    user.may_act_for(&file.user_id)?;
+    let id = file.user_id.to_string();
+    let outcome = delete_recording(&state.blobs, &state.bus, &ctx, file, user.caller()).await?;
+    wait_until_visible(&state, outcome.position).await?;
+    let figures = usage(&state, &id).await?;
+    Ok((
+        position_header(outcome.position),
+        Json(json!({
+            "success": true,
+            "msg": "Recording deleted successfully.",
+            "data": {
+                "totalUsage": figures.total_usage,
+                "availableStorage": figures.available(),
+                "recordingsCount": figures.recordings_count,
+            },
+        })),
+    ))
+}
+
+async fn exceeded(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+) -> Result<impl IntoResponse, Error> {
+    if !user.is_admin() {
+        return Err(Error::Forbidden(
+            "only an administrator may list this".into(),
+        ));
+    }
+    let default_limit = i64::try_from(state.config.storage_default_limit_bytes).unwrap_or(i64::MAX);
+    let rows = storage_model::exceeded(state.read_pool(), default_limit).await?;
+    let data: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let limit = r.storage_limit.unwrap_or(default_limit);
+            json!({
+                "userId": r.id,
+                "totalUsage": r.total_usage,
+                "storageLimit": limit,
+                "exceedAmount": r.total_usage.saturating_sub(limit).max(0),
+                "recordingsCount": r.recordings_count,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "success": true, "data": data })))
+}
+
+async fn sas_url(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Path((user_id, room_id, recording, name)): Path<(String, String, String, String)>,
+) -> Result<impl IntoResponse, Error> {
+    let file = recording_file(&user_id, &room_id, &recording, &name)?;
+    user.may_act_for(&file.user_id)?;
+    let row = storage_model::file(
+        state.read_pool(),
+        &file.user_id.to_string(),
+        &file.recording_id,
+        &file.file_name,
+    )
+    .await?
+    .filter(|r| r.room_id == file.room_id.to_string())
+    .ok_or_else(|| Error::NotFound("recording file".into()))?;
+    let ttl = Duration::from_secs(state.config.sas_ttl_secs);
+    let (url, expires_at) = state.blobs.signed_read_url(&row.blob_path, ttl).await?;
+    Ok(Json(json!({
+        "success": true,
+        "data": {
+            "sasUrl": url,
+            "expiresAt": altegon_projections::api_time(expires_at),
+            "expiresInMinutes": state.config.sas_ttl_secs.div_ceil(60),
+            "permissions": "r",
+            "recordingId": row.recording_id,
+            "fileName": row.file_name,
+        },
+    })))
+}
