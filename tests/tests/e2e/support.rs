@@ -137,6 +137,79 @@ impl TestApp {
             .expect("request")
     }
 
+    pub async fn put_as(&self, token: &str, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Sends `bytes` as the multipart part `file` named `file_name`.
+    pub async fn upload_as(
+        &self,
+        token: &str,
+        path: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates a room owned by the token's user; returns its id.
+    pub async fn room(&self, token: &str, private: bool) -> String {
+        let r = self
+            .post_as(
+                token,
+                "/room/create",
+                json!({ "name": "Room", "type": "meeting", "isPrivate": private }),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "create room");
+        let body: Value = r.json().await.expect("json");
+        body["data"]["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Starts recording `recording_id` in `room`.
+    pub async fn start_recording(&self, token: &str, room: &str, recording_id: &str) -> Value {
+        let r = self
+            .post_as(
+                token,
+                "/recording/start",
+                json!({
+                    "roomId": room,
+                    "userName": "Haseeb Asif",
+                    "streamId": 755961800257348400u64,
+                    "recordingId": recording_id,
+                    "startTime": 1756364334634u64,
+                    "videoType": "video",
+                    "status": "pending",
+                }),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "start recording");
+        r.json().await.expect("json")
+    }
+
     /// Registers a user with `email`; returns their id.
     pub async fn register(&self, email: &str) -> String {
         let r = self.post("/auth/register", registration(email)).await;
