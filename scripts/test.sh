@@ -2,7 +2,8 @@
 # Runs every test of the workspace. Needs PostgreSQL: uses the server on
 # 127.0.0.1:5432 when one answers, starts the machine's cluster when it is only
 # stopped, and otherwise starts a throwaway cluster (installing PostgreSQL from
-# Debian's packages when it is missing).
+# Debian's packages when it is missing). Needs Azurite (npm), installed under
+# tests/tools when missing; the tests start their own instances.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,7 +49,25 @@ ensure_postgres() {
   trap '"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true' EXIT
 }
 
+ensure_azurite() {
+  local bin=tests/tools/node_modules/.bin/azurite-blob
+  if [ -x "$bin" ]; then
+    log "Azurite is installed"
+  else
+    if ! command -v npm >/dev/null; then
+      log "installing Node.js and npm"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
+    log "installing Azurite (npm)"
+    npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+  ALTEGON_AZURITE_BIN="$(pwd)/$bin"
+  export ALTEGON_AZURITE_BIN
+}
+
 ensure_postgres
+ensure_azurite
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"

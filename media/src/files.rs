@@ -43,137 +43,152 @@ impl From<DomainError> for FileError {
     }
 }
 
-/// Streams a recording file into `file.user_id`'s storage and records it.
-pub async fn upload_recording<S, E>(
-    blobs: &BlobStore,
-    bus: &CommandBus,
-    ctx: &CommandContext,
-    file: RecordingFile,
-    caller: Caller,
-    body: S,
-    limits: UploadLimits,
-) -> Result<Outcome, FileError>
-where
-    S: Stream<Item = Result<Bytes, E>> + Send,
-    E: std::fmt::Display,
-{
-    // Refuse what the rules refuse before any byte is stored.
-    let state = storage::storage_state(bus, file.user_id).await?;
-    let probe = StorageCommand::RecordUpload {
-        user_id: file.user_id,
-        room_id: file.room_id,
-        recording_id: file.recording_id.clone(),
-        file_name: file.file_name.clone(),
-        file_size: 0,
-        blob_path: String::new(),
-        default_limit: limits.default_storage_limit,
-        enforce_limit: limits.enforce_storage_limit,
-        caller,
-        now: Utc::now(),
-    };
-    StorageAccount::decide(&state, &probe)?;
-    let limit = state.limit.unwrap_or(limits.default_storage_limit);
-    if limits.enforce_storage_limit && state.usage >= limit {
-        return Err(DomainError::Forbidden("the storage limit is reached").into());
-    }
-    let blob_path = format!(
-        "recordings/{}/{}/{}/{}/{}",
-        file.user_id,
-        file.room_id,
-        file.recording_id,
-        altegon_commands::ids::new_object_id(),
-        file.file_name
-    );
-    let stored = blobs
-        .put_stream(&blob_path, body, limits.max_upload_bytes)
-        .await?;
-    let recorded = storage::record_upload(
-        bus,
-        ctx,
-        file,
-        stored.size,
-        blob_path.clone(),
-        limits.default_storage_limit,
-        limits.enforce_storage_limit,
-        caller,
-    )
-    .await;
-    if recorded.is_err()
-        && let Err(e) = blobs.delete(&blob_path).await
+/// What the file use cases work with: the blob store, the command bus and the
+/// request's command context.
+#[derive(Clone, Copy)]
+pub struct Files<'a> {
+    /// Where the bytes go.
+    pub blobs: &'a BlobStore,
+    /// Where the events go.
+    pub bus: &'a CommandBus,
+    /// The request the commands record.
+    pub ctx: &'a CommandContext,
+}
+
+impl Files<'_> {
+    /// Streams a recording file into `file.user_id`'s storage and records it.
+    pub async fn upload_recording<S, E>(
+        self,
+        file: RecordingFile,
+        caller: Caller,
+        body: S,
+        limits: UploadLimits,
+    ) -> Result<Outcome, FileError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
     {
-        tracing::warn!(error = %e, path = %blob_path, "removing an unrecorded upload failed");
-    }
-    Ok(recorded?)
-}
-
-/// Deletes a recording file: the event first, then the bytes.
-pub async fn delete_recording(
-    blobs: &BlobStore,
-    bus: &CommandBus,
-    ctx: &CommandContext,
-    file: RecordingFile,
-    caller: Caller,
-) -> Result<Outcome, FileError> {
-    let outcome = storage::delete_file(bus, ctx, file, caller).await?;
-    for event in &outcome.events {
-        if let DomainEvent::RecordingFileDeleted(e) = event {
-            remove_blob(blobs, &e.blob_path).await;
+        // Refuse what the rules refuse before any byte is stored.
+        let state = storage::storage_state(self.bus, file.user_id).await?;
+        let probe = StorageCommand::RecordUpload {
+            user_id: file.user_id,
+            room_id: file.room_id,
+            recording_id: file.recording_id.clone(),
+            file_name: file.file_name.clone(),
+            file_size: 0,
+            blob_path: String::new(),
+            default_limit: limits.default_storage_limit,
+            enforce_limit: limits.enforce_storage_limit,
+            caller,
+            now: Utc::now(),
+        };
+        StorageAccount::decide(&state, &probe)?;
+        let limit = state.limit.unwrap_or(limits.default_storage_limit);
+        if limits.enforce_storage_limit && state.usage >= limit {
+            return Err(DomainError::Forbidden("the storage limit is reached").into());
         }
+        let blob_path = format!(
+            "recordings/{}/{}/{}/{}/{}",
+            file.user_id,
+            file.room_id,
+            file.recording_id,
+            altegon_commands::ids::new_object_id(),
+            file.file_name
+        );
+        let stored = self
+            .blobs
+            .put_stream(&blob_path, body, limits.max_upload_bytes)
+            .await?;
+        let recorded = storage::record_upload(
+            self.bus,
+            self.ctx,
+            file,
+            stored.size,
+            blob_path.clone(),
+            limits.default_storage_limit,
+            limits.enforce_storage_limit,
+            caller,
+        )
+        .await;
+        if recorded.is_err()
+            && let Err(e) = self.blobs.delete(&blob_path).await
+        {
+            tracing::warn!(error = %e, path = %blob_path, "removing an unrecorded upload failed");
+        }
+        Ok(recorded?)
     }
-    Ok(outcome)
-}
 
-/// Streams a file into a room's folder and records it. A file with the same name
-/// is replaced.
-pub async fn upload_room_file<S, E>(
-    blobs: &BlobStore,
-    bus: &CommandBus,
-    ctx: &CommandContext,
-    room_id: RoomId,
-    original_name: String,
-    caller: Caller,
-    body: S,
-    max_bytes: u64,
-) -> Result<Outcome, FileError>
-where
-    S: Stream<Item = Result<Bytes, E>> + Send,
-    E: std::fmt::Display,
-{
-    let probe = RoomFilesCommand::RecordUpload {
-        room_id,
-        room_owner_id: storage::room_owner(bus, room_id).await?,
-        original_name: original_name.clone(),
-        size: 0,
-        caller,
-        now: Utc::now(),
-    };
-    RoomFiles::decide(&Default::default(), &probe)?;
-    let path = format!(
-        "{}/{}",
-        room_folder(&room_id),
-        stored_name(&room_id, &original_name)?
-    );
-    let stored = blobs.put_stream(&path, body, max_bytes).await?;
-    Ok(storage::record_room_file(bus, ctx, room_id, original_name, stored.size, caller).await?)
-}
-
-/// Deletes every file of a room: the event first, then the bytes.
-pub async fn delete_room_files(
-    blobs: &BlobStore,
-    bus: &CommandBus,
-    ctx: &CommandContext,
-    room_id: RoomId,
-    caller: Caller,
-) -> Result<Outcome, FileError> {
-    let outcome = storage::delete_room_files(bus, ctx, room_id, caller).await?;
-    for event in &outcome.events {
-        if let DomainEvent::RoomFilesDeleted(e) = event {
-            for name in &e.file_names {
-                remove_blob(blobs, &format!("{}/{name}", room_folder(&room_id))).await;
+    /// Deletes a recording file: the event first, then the bytes.
+    pub async fn delete_recording(
+        self,
+        file: RecordingFile,
+        caller: Caller,
+    ) -> Result<Outcome, FileError> {
+        let outcome = storage::delete_file(self.bus, self.ctx, file, caller).await?;
+        for event in &outcome.events {
+            if let DomainEvent::RecordingFileDeleted(e) = event {
+                remove_blob(self.blobs, &e.blob_path).await;
             }
         }
+        Ok(outcome)
     }
-    Ok(outcome)
+
+    /// Streams a file into a room's folder and records it. A file with the same name
+    /// is replaced.
+    pub async fn upload_room_file<S, E>(
+        self,
+        room_id: RoomId,
+        original_name: String,
+        caller: Caller,
+        body: S,
+        max_bytes: u64,
+    ) -> Result<Outcome, FileError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        let probe = RoomFilesCommand::RecordUpload {
+            room_id,
+            room_owner_id: storage::room_owner(self.bus, room_id).await?,
+            original_name: original_name.clone(),
+            size: 0,
+            caller,
+            now: Utc::now(),
+        };
+        RoomFiles::decide(&Default::default(), &probe)?;
+        let path = format!(
+            "{}/{}",
+            room_folder(&room_id),
+            stored_name(&room_id, &original_name)?
+        );
+        let stored = self.blobs.put_stream(&path, body, max_bytes).await?;
+        Ok(storage::record_room_file(
+            self.bus,
+            self.ctx,
+            room_id,
+            original_name,
+            stored.size,
+            caller,
+        )
+        .await?)
+    }
+
+    /// Deletes every file of a room: the event first, then the bytes.
+    pub async fn delete_room_files(
+        self,
+        room_id: RoomId,
+        caller: Caller,
+    ) -> Result<Outcome, FileError> {
+        let outcome = storage::delete_room_files(self.bus, self.ctx, room_id, caller).await?;
+        for event in &outcome.events {
+            if let DomainEvent::RoomFilesDeleted(e) = event {
+                for name in &e.file_names {
+                    remove_blob(self.blobs, &format!("{}/{name}", room_folder(&room_id))).await;
+                }
+            }
+        }
+        Ok(outcome)
+    }
 }
 
 async fn remove_blob(blobs: &BlobStore, path: &str) {

@@ -5,7 +5,7 @@
 
 use altegon_domain::RoomId;
 use altegon_domain::validate::file_name;
-use altegon_media::files::{delete_room_files, upload_room_file};
+use altegon_media::files::Files;
 use altegon_projections::models::room_files::{self, RoomFileRow};
 use altegon_projections::models::rooms;
 use axum::body::Body;
@@ -56,10 +56,12 @@ async fn upload(
     let multipart = multipart
         .map_err(|_| Error::invalid("file", "send multipart/form-data with a `file` part"))?;
     let outcome = with_file_part(multipart, async |name, field| {
-        Ok(upload_room_file(
-            &state.blobs,
-            &state.bus,
-            &ctx,
+        Ok(Files {
+            blobs: &state.blobs,
+            bus: &state.bus,
+            ctx: &ctx,
+        }
+        .upload_room_file(
             room_id,
             name,
             user.caller(),
@@ -155,7 +157,13 @@ async fn remove_all(
     Path(room_id): Path<String>,
 ) -> Result<impl IntoResponse, Error> {
     let room_id: RoomId = parse_id("roomId", &room_id)?;
-    let outcome = delete_room_files(&state.blobs, &state.bus, &ctx, room_id, user.caller()).await?;
+    let outcome = Files {
+        blobs: &state.blobs,
+        bus: &state.bus,
+        ctx: &ctx,
+    }
+    .delete_room_files(room_id, user.caller())
+    .await?;
     wait_until_visible(&state, outcome.position).await?;
     let deleted = outcome
         .events

@@ -9,7 +9,7 @@ use altegon_domain::recording::Recording;
 use altegon_domain::storage::{StorageUsage, gb};
 use altegon_domain::validate::{file_name, recording_id};
 use altegon_domain::{DomainEvent, RoomId, UserId};
-use altegon_media::files::{delete_recording, upload_recording};
+use altegon_media::files::Files;
 use altegon_projections::models::storage::{self as storage_model, StoredRecordingRow};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
@@ -134,7 +134,7 @@ async fn upload(
     let recording = recording_id(&recording)?;
     user.may_act_for(&user_id)?;
     let started = state.bus.state::<Recording>(&recording).await?.started;
-    if !started.is_some_and(|r| r.room_id == room_id) {
+    if started.is_none_or(|r| r.room_id != room_id) {
         return Err(Error::NotFound("recording".into()));
     }
     let limits = state.upload_limits();
@@ -176,15 +176,12 @@ async fn upload(
             .await
             .map_err(|_| Error::NotFound("file".into()))?;
         let stream = tokio_util::io::ReaderStream::with_capacity(opened, 256 * 1024);
-        upload_recording(
-            &state.blobs,
-            &state.bus,
-            &ctx,
-            file,
-            user.caller(),
-            stream,
-            limits,
-        )
+        Files {
+            blobs: &state.blobs,
+            bus: &state.bus,
+            ctx: &ctx,
+        }
+        .upload_recording(file, user.caller(), stream, limits)
         .await?
     } else {
         let multipart = Multipart::from_request(request, &state)
@@ -202,15 +199,12 @@ async fn upload(
                 &recording,
                 &name,
             )?;
-            Ok(upload_recording(
-                &state.blobs,
-                &state.bus,
-                &ctx,
-                file,
-                user.caller(),
-                field,
-                limits,
-            )
+            Ok(Files {
+                blobs: &state.blobs,
+                bus: &state.bus,
+                ctx: &ctx,
+            }
+            .upload_recording(file, user.caller(), field, limits)
             .await?)
         })
         .await?
@@ -299,7 +293,13 @@ async fn remove(
     let file = recording_file(&user_id, &room_id, &recording, &name)?;
     user.may_act_for(&file.user_id)?;
     let id = file.user_id.to_string();
-    let outcome = delete_recording(&state.blobs, &state.bus, &ctx, file, user.caller()).await?;
+    let outcome = Files {
+        blobs: &state.blobs,
+        bus: &state.bus,
+        ctx: &ctx,
+    }
+    .delete_recording(file, user.caller())
+    .await?;
     wait_until_visible(&state, outcome.position).await?;
     let figures = usage(&state, &id).await?;
     Ok((

@@ -18,7 +18,11 @@ async fn every_documented_route_is_served() {
         let concrete = path
             .replace("{roomId}", id)
             .replace("{meetingId}", id)
-            .replace("{userId}", id);
+            .replace("{userId}", id)
+            .replace("{recordingId}", "1_1")
+            .replace("{fileName}", "a.mp4")
+            .replace("{filename}", "a.txt")
+            .replace("{path}", "a/b");
         for method in operations.as_object().unwrap().keys() {
             let request = match method.as_str() {
                 "get" => app.client.get(format!("{}{concrete}", app.base)),
@@ -26,10 +30,16 @@ async fn every_documented_route_is_served() {
                     .client
                     .post(format!("{}{concrete}", app.base))
                     .json(&serde_json::json!({})),
+                "put" => app
+                    .client
+                    .put(format!("{}{concrete}", app.base))
+                    .json(&serde_json::json!({})),
+                "delete" => app.client.delete(format!("{}{concrete}", app.base)),
                 other => panic!("undocumented method {other}"),
             };
             let status = request.send().await.unwrap().status();
-            // Unauthenticated, an existing route answers 401 (or 200/400 when public).
+            // Unauthenticated, an existing route answers 401 (or 200/400 when public;
+            // the signed blob route answers 403 to an unsigned request).
             assert_ne!(status, 404, "{method} {path} is documented but not served");
             assert_ne!(status, 405, "{method} {path} is served with another method");
         }
