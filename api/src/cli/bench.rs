@@ -37,6 +37,17 @@ pub enum BenchCommand {
     Rebuild(RebuildArgs),
     /// The meeting list under concurrent connections, beside pgbench.
     List(ListArgs),
+    /// A large recording upload over HTTP: throughput and peak memory, beside
+    /// writing the same bytes straight to a file.
+    Upload(UploadArgs),
+}
+
+/// `bench upload` options.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Size of the uploaded file in MiB.
+    #[arg(long, default_value_t = 1024)]
+    mib: u64,
 }
 
 /// Where PostgreSQL scratch databases are made.
@@ -114,6 +125,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Append(args) => append(args).await?,
         BenchCommand::Rebuild(args) => rebuild(args).await?,
         BenchCommand::List(args) => list(args).await?,
+        BenchCommand::Upload(args) => upload(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -894,6 +906,155 @@ async fn list_in(args: &ListArgs, url: &str) -> anyhow::Result<()> {
     println!(
         "  ratio HTTP / pgbench: {:.2} (target >= 0.5)",
         http.rate() / tps.max(1e-9)
+    );
+    Ok(())
+}
+
+/// The process's resident memory figure `field` (`VmRSS`, `VmHWM`) in KiB.
+fn memory_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Starts counting peak memory from now (Linux: `clear_refs` 5 resets `VmHWM`).
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+const UPLOAD_CHUNK: usize = 256 * 1024;
+
+fn upload_body(total: u64) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
+    let chunk = bytes::Bytes::from(vec![0x5a; UPLOAD_CHUNK]);
+    let chunks = total / UPLOAD_CHUNK as u64;
+    futures::stream::iter((0..chunks).map(move |_| Ok(chunk.clone())))
+}
+
+async fn upload(args: UploadArgs) -> anyhow::Result<()> {
+    use futures::StreamExt;
+    let total = args.mib * 1024 * 1024;
+    let dir = tempfile::tempdir()?;
+
+    // Baseline: the same bytes written straight to a file in this process.
+    reset_peak_memory();
+    let before = memory_kib("VmRSS");
+    let started = Instant::now();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut file = tokio::fs::File::create(dir.path().join("baseline.bin")).await?;
+        let mut body = std::pin::pin!(upload_body(total));
+        while let Some(chunk) = body.next().await {
+            file.write_all(&chunk?).await?;
+        }
+        file.sync_all().await?;
+    }
+    let baseline = (
+        started.elapsed(),
+        memory_kib("VmHWM").saturating_sub(before),
+    );
+    std::fs::remove_file(dir.path().join("baseline.bin"))?;
+
+    let config = crate::config::Config {
+        listen: "127.0.0.1:0".parse()?,
+        data_dir: dir.path().join("server"),
+        ..crate::config::Config::default()
+    };
+    let server = crate::server::Server::start(config).await?;
+    let base = format!("http://{}", server.addr());
+    let client = reqwest::Client::new();
+    let email = "bench@example.com";
+    let body: Value = client
+        .post(format!("{base}/auth/register"))
+        .json(&json!({ "email": email, "fName": "Bench", "lName": "User", "phoneNumber": "1", "country": "PK", "password": "AB1239001" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let user = body["data"]["user"]["_id"]
+        .as_str()
+        .context("register failed")?
+        .to_owned();
+    let body: Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&json!({ "userName": email, "password": "AB1239001" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = body["data"]["token"]
+        .as_str()
+        .context("login failed")?
+        .to_owned();
+    let body: Value = client
+        .post(format!("{base}/room/create"))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Bench", "type": "meeting" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let room = body["data"]["id"]
+        .as_str()
+        .context("room failed")?
+        .to_owned();
+    let r = client
+        .post(format!("{base}/recording/start"))
+        .bearer_auth(&token)
+        .json(&json!({ "roomId": room, "userName": "Bench", "streamId": "1", "recordingId": "bench_1", "startTime": 0, "videoType": "video", "status": "pending" }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        r.status().is_success(),
+        "start recording failed: {}",
+        r.status()
+    );
+
+    println!(
+        "bench upload: {} MiB through POST …/upload-to-blob (multipart, local blob backend), client and server in this process",
+        args.mib
+    );
+    let part = reqwest::multipart::Part::stream_with_length(
+        reqwest::Body::wrap_stream(upload_body(total)),
+        total,
+    )
+    .file_name("bench.mp4");
+    reset_peak_memory();
+    let before = memory_kib("VmRSS");
+    let started = Instant::now();
+    let r = client
+        .post(format!(
+            "{base}/recordings/user/{user}/room/{room}/recording/bench_1/upload-to-blob"
+        ))
+        .bearer_auth(&token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await?;
+    let elapsed = started.elapsed();
+    let growth = memory_kib("VmHWM").saturating_sub(before);
+    anyhow::ensure!(r.status().is_success(), "upload failed: {}", r.status());
+    server.stop().await?;
+
+    let mib = args.mib as f64;
+    println!("| run | seconds | MiB/s | peak memory growth MiB |");
+    println!("|---|---|---|---|");
+    println!(
+        "| HTTP upload to the blob store | {:.2} | {:.0} | {} |",
+        elapsed.as_secs_f64(),
+        mib / elapsed.as_secs_f64(),
+        growth / 1024
+    );
+    println!(
+        "| baseline: write the bytes to a file | {:.2} | {:.0} | {} |",
+        baseline.0.as_secs_f64(),
+        mib / baseline.0.as_secs_f64(),
+        baseline.1 / 1024
+    );
+    println!(
+        "target: peak memory growth under 64 MiB for a 1 GiB upload: {}",
+        if growth / 1024 < 64 { "met" } else { "NOT met" }
     );
     Ok(())
 }
