@@ -139,7 +139,9 @@ impl BlobStore {
                     .map_err(|e| BlobError::Config(format!("{}: {e}", root.display())))?;
                 let fs = LocalFileSystem::new_with_prefix(&root)
                     .map_err(|e| BlobError::Config(e.to_string()))?
-                    .with_automatic_cleanup(true);
+                    .with_automatic_cleanup(true)
+                    // A file is durable before the event that records it is appended.
+                    .with_fsync(true);
                 Ok(Self {
                     store: Arc::new(fs),
                     kind: Arc::new(Kind::Local { signer }),
