@@ -19,12 +19,20 @@ enum Blobs {
 
 /// A server on `blobs`, with `adjust` applied; keeps Azurite alive with it.
 async fn start(blobs: Blobs, adjust: impl FnOnce(&mut Config)) -> (TestApp, Option<Azurite>) {
+    start_on(Log::Sqlite, blobs, adjust).await
+}
+
+async fn start_on(
+    log: Log,
+    blobs: Blobs,
+    adjust: impl FnOnce(&mut Config),
+) -> (TestApp, Option<Azurite>) {
     let azurite = match blobs {
         Blobs::Local => None,
         Blobs::Azure => Some(Azurite::start().await),
     };
     let connection = azurite.as_ref().map(Azurite::connection_string);
-    let app = TestApp::start_with(Log::Sqlite, |c| {
+    let app = TestApp::start_with(log, |c| {
         if let Some(cs) = connection {
             c.blob_backend = "azure".into();
             c.azure_storage_connection_string = Some(SecretString::from(cs));
@@ -73,8 +81,8 @@ async fn info(app: &TestApp, token: &str, user: &str) -> Value {
     r.json::<Value>().await.unwrap()["data"].clone()
 }
 
-async fn storage_lifecycle(blobs: Blobs) {
-    let (app, _azurite) = start(blobs, |_| {}).await;
+async fn storage_lifecycle(log: Log, blobs: Blobs) {
+    let (app, _azurite) = start_on(log, blobs, |_| {}).await;
     let a = owner(&app, "owner@altegon.com").await;
     let (_, stranger) = app.user("stranger@altegon.com").await;
     let (_, admin) = app.admin("admin@altegon.com").await;
@@ -263,12 +271,17 @@ async fn storage_lifecycle(blobs: Blobs) {
 
 #[tokio::test]
 async fn storage_works_end_to_end_on_the_local_backend() {
-    storage_lifecycle(Blobs::Local).await;
+    storage_lifecycle(Log::Sqlite, Blobs::Local).await;
+}
+
+#[tokio::test]
+async fn storage_works_end_to_end_with_postgresql_log_and_read_models() {
+    storage_lifecycle(Log::Postgres, Blobs::Local).await;
 }
 
 #[tokio::test]
 async fn storage_works_end_to_end_on_azure_blob_storage() {
-    storage_lifecycle(Blobs::Azure).await;
+    storage_lifecycle(Log::Sqlite, Blobs::Azure).await;
 }
 
 async fn expired_sas_is_refused(blobs: Blobs) {
