@@ -1,8 +1,10 @@
 //! The PostgreSQL event log.
 //!
 //! An append is one call of the SQL function `altegon_append_events` (see
-//! `sql/postgres.sql`): it locks the stream's head row, checks the expected version
-//! and idempotency, chains the hashes and inserts the events, in one round trip, so
+//! `sql/postgres.sql`): it reads the stream's head without a lock, checks the
+//! expected version and idempotency, chains the hashes and inserts the events (the
+//! unique stream-version index settles two appenders racing for the same version),
+//! in one round trip, so
 //! concurrent appenders to different streams share PostgreSQL's group commit.
 //!
 //! Positions come from transaction ids, and readers stop below the oldest running
