@@ -103,10 +103,14 @@ impl Files<'_> {
             self.bus,
             self.ctx,
             file,
-            stored.size,
-            blob_path.clone(),
-            limits.default_storage_limit,
-            limits.enforce_storage_limit,
+            storage::StoredBytes {
+                size: stored.size,
+                blob_path: blob_path.clone(),
+            },
+            storage::Quota {
+                default_limit: limits.default_storage_limit,
+                enforce: limits.enforce_storage_limit,
+            },
             caller,
         )
         .await;

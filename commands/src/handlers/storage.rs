@@ -32,16 +32,31 @@ pub async fn storage_state(
     bus.state::<StorageAccount>(user_id).await
 }
 
+/// Where an upload's bytes are and how many there are.
+#[derive(Debug, Clone)]
+pub struct StoredBytes {
+    /// Size in bytes, as measured while storing.
+    pub size: u64,
+    /// Path in the blob store.
+    pub blob_path: String,
+}
+
+/// The storage limit rules in force.
+#[derive(Debug, Clone, Copy)]
+pub struct Quota {
+    /// The limit of users an administrator set none for.
+    pub default_limit: u64,
+    /// Refuse uploads past the limit instead of flagging them.
+    pub enforce: bool,
+}
+
 /// Records an uploaded recording file.
-#[allow(clippy::too_many_arguments)]
 pub async fn record_upload(
     bus: &CommandBus,
     ctx: &CommandContext,
     file: RecordingFile,
-    file_size: u64,
-    blob_path: String,
-    default_limit: u64,
-    enforce_limit: bool,
+    stored: StoredBytes,
+    quota: Quota,
     caller: Caller,
 ) -> Result<Outcome, CommandError> {
     let command = StorageCommand::RecordUpload {
@@ -49,10 +64,10 @@ pub async fn record_upload(
         room_id: file.room_id,
         recording_id: file.recording_id,
         file_name: file.file_name,
-        file_size,
-        blob_path,
-        default_limit,
-        enforce_limit,
+        file_size: stored.size,
+        blob_path: stored.blob_path,
+        default_limit: quota.default_limit,
+        enforce_limit: quota.enforce,
         caller,
         now: Utc::now(),
     };
