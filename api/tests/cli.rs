@@ -235,3 +235,119 @@ async fn audit_verify_reports_a_changed_and_a_removed_event() {
     assert!(stdout.contains("room-b version 3: missing"), "{stdout}");
     assert!(stdout.contains("2 problem(s) found"), "{stdout}");
 }
+
+#[tokio::test]
+async fn storage_sweep_removes_only_unrecorded_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let server = support::serve(binary(dir.path()));
+        let base = server.base.clone();
+        let http = reqwest::Client::new();
+        let body: Value = http
+            .post(format!("{base}/auth/register"))
+            .json(&json!({ "email": "o@example.com", "fName": "O", "lName": "W", "phoneNumber": "1", "country": "PK", "password": "AB1239001" }))
+            .send().await.unwrap().json().await.unwrap();
+        let user = body["data"]["user"]["_id"].as_str().unwrap().to_owned();
+        let body: Value = http
+            .post(format!("{base}/auth/login"))
+            .json(&json!({ "userName": "o@example.com", "password": "AB1239001" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = body["data"]["token"].as_str().unwrap().to_owned();
+        let body: Value = http
+            .post(format!("{base}/room/create"))
+            .bearer_auth(&token)
+            .json(&json!({ "name": "R", "type": "meeting" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let room = body["data"]["id"].as_str().unwrap().to_owned();
+        let r = http
+            .post(format!("{base}/recording/start"))
+            .bearer_auth(&token)
+            .json(&json!({ "roomId": room, "userName": "O", "streamId": "1", "recordingId": "1_1", "startTime": 0, "videoType": "video", "status": "pending" }))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let part = reqwest::multipart::Part::bytes(vec![1u8; 100]).file_name("kept.mp4");
+        let r = http
+            .post(format!(
+                "{base}/recordings/user/{user}/room/{room}/recording/1_1/upload-to-blob"
+            ))
+            .bearer_auth(&token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let blobs = dir.path().join("blobs");
+    let orphan = blobs.join("recordings/u/r/1_1/x/orphan.mp4");
+    std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    std::fs::write(&orphan, b"left behind").unwrap();
+    let count_files = || {
+        fn walk(d: &std::path::Path) -> usize {
+            std::fs::read_dir(d).map_or(0, |es| {
+                es.flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+        }
+        walk(&blobs)
+    };
+    assert_eq!(count_files(), 2);
+
+    let out = binary(dir.path())
+        .args(["storage", "sweep", "--dry-run", "--grace-secs", "0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("would remove recordings/u/r/1_1/x/orphan.mp4"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 blobs scanned, 1 recorded"), "{stdout}");
+    assert_eq!(count_files(), 2);
+
+    // Within the grace period nothing is touched.
+    let out = binary(dir.path())
+        .args(["storage", "sweep"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(count_files(), 2);
+
+    let out = binary(dir.path())
+        .args(["storage", "sweep", "--grace-secs", "0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("removed 1 orphan(s), 11 bytes")
+    );
+    assert!(!orphan.exists());
+    assert_eq!(count_files(), 1, "the recorded file stays");
+}

@@ -8,5 +8,6 @@
 
 pub mod blob;
 pub mod files;
+pub mod sweep;
 
 pub use blob::{BlobBackend, BlobError, BlobStore, StoredBlob};

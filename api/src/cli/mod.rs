@@ -1,11 +1,12 @@
 //! The command line: `altegon-meet [serve]`, `migrate`, `projections status|rebuild`,
-//! `users create-admin|grant-admin`, `events tail|export`, `audit verify`, `bench`. Each subcommand opens the configured event store itself, so the
+//! `users create-admin|grant-admin`, `events tail|export`, `audit verify`, `storage sweep`, `bench`. Each subcommand opens the configured event store itself, so the
 //! tools work beside a running server.
 
 pub mod audit;
 pub mod bench;
 pub mod events;
 pub mod projections;
+pub mod storage;
 pub mod users;
 
 use std::path::PathBuf;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Manage users (administrators).
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// Maintain blob storage.
+    #[command(subcommand)]
+    Storage(storage::StorageCommand),
     /// Measure the event store.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -65,5 +69,6 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
         Command::Users(cmd) => users::run(cmd, &config).await,
         Command::Audit(cmd) => audit::run(cmd, &config).await,
         Command::Bench(cmd) => bench::run(cmd).await,
+        Command::Storage(cmd) => storage::run(cmd, &config).await,
     }
 }

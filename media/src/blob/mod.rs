@@ -295,6 +295,48 @@ impl BlobStore {
     }
 }
 
+/// A blob found by [`BlobStore::list`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedBlob {
+    /// Its location in the store's own encoding (compare with [`BlobStore::location`]).
+    pub location: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last written.
+    pub modified: DateTime<Utc>,
+}
+
+impl BlobStore {
+    /// The store's own spelling of `path`.
+    pub fn location(path: &str) -> String {
+        to_path(path).to_string()
+    }
+
+    /// Every blob under `prefix`.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ListedBlob>, BlobError> {
+        let prefix = to_path(prefix);
+        self.store
+            .list(Some(&prefix))
+            .map_ok(|meta| ListedBlob {
+                location: meta.location.to_string(),
+                size: meta.size,
+                modified: meta.last_modified,
+            })
+            .map_err(BlobError::from)
+            .try_collect()
+            .await
+    }
+
+    /// Deletes the blob at a location as [`BlobStore::list`] spells it.
+    pub async fn delete_location(&self, location: &str) -> Result<(), BlobError> {
+        let path = Path::parse(location).map_err(|e| BlobError::Backend(e.to_string()))?;
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 /// The store path of `path` (`a/b/c`), each segment encoded as `object_store` does.
 fn to_path(path: &str) -> Path {
     Path::from_iter(path.split('/').filter(|s| !s.is_empty()))

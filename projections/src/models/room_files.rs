@@ -76,6 +76,13 @@ pub async fn by_name(
     )
 }
 
+/// Every room file's blob path.
+pub async fn all_paths(pool: &AnyPool) -> Result<Vec<String>, ProjectionError> {
+    Ok(sqlx::query_scalar("SELECT path FROM room_files")
+        .fetch_all(pool)
+        .await?)
+}
+
 /// Every file of a room, by name.
 pub async fn by_room(pool: &AnyPool, room_id: &str) -> Result<Vec<RoomFileRow>, ProjectionError> {
     Ok(sqlx::query_as(&format!(

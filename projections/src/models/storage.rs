@@ -153,6 +153,15 @@ pub async fn file(
     .await?)
 }
 
+/// Every stored recording file's blob path.
+pub async fn all_blob_paths(pool: &AnyPool) -> Result<Vec<String>, ProjectionError> {
+    Ok(
+        sqlx::query_scalar("SELECT blob_path FROM stored_recordings")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
 /// Users whose usage is over their limit (`default_limit` when none is set),
 /// furthest over first.
 pub async fn exceeded(
