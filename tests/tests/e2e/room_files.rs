@@ -3,12 +3,31 @@
 
 use serde_json::Value;
 
+use altegon_tests::azurite::Azurite;
+
 use crate::storage::walk;
 use crate::support::{Log, TestApp};
 
 #[tokio::test]
 async fn room_files_are_uploaded_described_downloaded_and_deleted() {
-    let app = TestApp::start(Log::Sqlite).await;
+    room_file_lifecycle(None).await;
+}
+
+#[tokio::test]
+async fn room_files_work_the_same_on_azure_blob_storage() {
+    let azurite = Azurite::start().await;
+    room_file_lifecycle(Some(&azurite)).await;
+}
+
+async fn room_file_lifecycle(azurite: Option<&Azurite>) {
+    let connection = azurite.map(Azurite::connection_string);
+    let app = TestApp::start_with(Log::Sqlite, |c| {
+        if let Some(cs) = connection {
+            c.blob_backend = "azure".into();
+            c.azure_storage_connection_string = Some(cs.into());
+        }
+    })
+    .await;
     let (_, token) = app.user("owner@altegon.com").await;
     let (_, guest) = app.user("guest@altegon.com").await;
     let room = app.room(&token, false).await;
@@ -73,6 +92,10 @@ async fn room_files_are_uploaded_described_downloaded_and_deleted() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["data"]["deletedCount"], 1);
     assert!(walk(&app.config().blob_dir()).is_empty());
+    let r = app
+        .get_as(&token, &format!("/room/{room}/files/{encoded}/download"))
+        .await;
+    assert_eq!(r.status(), 404, "the bytes are gone too");
     let r = app
         .get_as(&token, &format!("/room/{room}/files/{encoded}"))
         .await;
