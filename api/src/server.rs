@@ -36,17 +36,12 @@ impl Server {
         let cipher = Arc::new(crate::services::cipher(&config)?);
         let summarizer = crate::services::summarizer(&config)?;
         let speech = crate::services::speech(&config)?.map(Arc::new);
-        let blob_backend = crate::services::blob_backend(&config)?;
-        let blob_secret = config.blob_url_secret()?;
+        let blob_settings = crate::services::blob_settings(&config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr()?;
-        let signer = altegon_media::blob::LocalUrlSigner::new(
-            secrecy::ExposeSecret::expose_secret(&blob_secret).as_bytes(),
-            &config.public_base_url(addr),
-        )?;
-        let blobs = altegon_media::BlobStore::open(blob_backend, signer).await?;
+        let blobs = blob_settings.open(&config.public_base_url(addr)).await?;
         let store = open_event_store(&config).await?;
         let engine = open_engine(&config, store.clone()).await?;
         let (shutdown, mut stop) = watch::channel(false);

@@ -162,3 +162,29 @@ pub fn blob_backend(config: &Config) -> Result<altegon_media::BlobBackend, Confi
         }),
     }
 }
+
+/// What the blob store needs from the configuration, read (and checked) before
+/// the server binds, so a bad setting stops start-up before any IO.
+pub struct BlobSettings {
+    backend: altegon_media::BlobBackend,
+    url_secret: SecretString,
+}
+
+/// The blob backend and the key of local signed URLs.
+pub fn blob_settings(config: &Config) -> Result<BlobSettings, ConfigError> {
+    Ok(BlobSettings {
+        backend: blob_backend(config)?,
+        url_secret: config.blob_url_secret()?,
+    })
+}
+
+impl BlobSettings {
+    /// Opens the store; local signed URLs start with `public_base_url`.
+    pub async fn open(self, public_base_url: &str) -> anyhow::Result<altegon_media::BlobStore> {
+        let signer = altegon_media::blob::LocalUrlSigner::new(
+            self.url_secret.expose_secret().as_bytes(),
+            public_base_url,
+        )?;
+        Ok(altegon_media::BlobStore::open(self.backend, signer).await?)
+    }
+}

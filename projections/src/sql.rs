@@ -117,3 +117,23 @@ pub(crate) async fn delete_by_ids(
     }
     Ok(())
 }
+
+/// Applies the last word of a batch per row id: `Some(values)` is written (see
+/// [`upsert`]), `None` deletes the row.
+pub(crate) async fn write_or_delete(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: std::collections::BTreeMap<String, Option<Vec<Cell>>>,
+) -> Result<(), sqlx::Error> {
+    let mut removed = Vec::new();
+    let mut written = Vec::new();
+    for (id, row) in rows {
+        match row {
+            Some(values) => written.push(values),
+            None => removed.push(id),
+        }
+    }
+    delete_by_ids(conn, table, &removed).await?;
+    upsert(conn, table, columns, written).await
+}

@@ -10,7 +10,6 @@ use altegon_media::sweep::sweep_orphans;
 use altegon_projections::models::{room_files, storage};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use secrecy::ExposeSecret;
 
 use crate::config::Config;
 use crate::server::open_engine;
@@ -62,13 +61,9 @@ pub async fn run(cmd: StorageCommand, config: &Config) -> anyhow::Result<ExitCod
     let mut referenced: HashSet<String> =
         storage::all_blob_paths(pool).await?.into_iter().collect();
     referenced.extend(room_files::all_paths(pool).await?);
-    let secret = config.blob_url_secret()?;
-    let signer = altegon_media::blob::LocalUrlSigner::new(
-        secret.expose_secret().as_bytes(),
-        &config.public_base_url(config.listen),
-    )?;
-    let blobs =
-        altegon_media::BlobStore::open(crate::services::blob_backend(config)?, signer).await?;
+    let blobs = crate::services::blob_settings(config)?
+        .open(&config.public_base_url(config.listen))
+        .await?;
     spinner.set_message("scanning blobs");
     let older_than = chrono::Utc::now() - chrono::Duration::seconds(args.grace_secs as i64);
     let report = sweep_orphans(&blobs, &referenced, older_than, args.dry_run, |n| {

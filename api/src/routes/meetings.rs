@@ -14,15 +14,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::parse_id;
+use super::{PageQuery, parse_id};
 use crate::auth::{AuthUser, CommandCtx};
 use crate::consistency::{Consistent, position_header, wait_until_visible};
 use crate::error::Error;
 use crate::json::ValidJson;
 use crate::state::AppState;
-
-/// Most meetings one list call returns.
-const MAX_LIST: i64 = 1000;
 
 /// `/meetings/*`.
 pub fn router() -> Router<AppState> {
@@ -143,32 +140,16 @@ async fn update(
     Ok((StatusCode::NO_CONTENT, position_header(outcome.position)))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
-    limit: Option<i64>,
-    offset: Option<i64>,
-}
-
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     _: Consistent,
     Path(user_id): Path<String>,
-    Query(query): Query<ListQuery>,
+    Query(page): Query<PageQuery>,
 ) -> Result<impl IntoResponse, Error> {
     let user_id: UserId = parse_id("userId", &user_id)?;
     user.may_act_for(&user_id)?;
-    let limit = query.limit.unwrap_or(MAX_LIST);
-    if !(1..=MAX_LIST).contains(&limit) {
-        return Err(Error::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIST}"),
-        ));
-    }
-    let offset = query.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(Error::invalid("offset", "must not be negative"));
-    }
+    let (limit, offset) = page.checked()?;
     let rows = meetings::by_host(state.read_pool(), &user_id.to_string(), limit, offset).await?;
     let data = rows
         .iter()

@@ -41,3 +41,35 @@ pub(crate) fn parse_id<T: std::str::FromStr>(
         .parse()
         .map_err(|_| crate::error::Error::invalid(field, "must be a 24-character hexadecimal id"))
 }
+
+/// Most rows one list call returns.
+pub(crate) const MAX_PAGE: i64 = 1000;
+
+/// `?limit&offset` of list routes.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct PageQuery {
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+impl PageQuery {
+    /// `(limit, offset)`: limit 1 to [`MAX_PAGE`] (all of it by default), offset
+    /// not negative; a 400 names the field otherwise.
+    pub(crate) fn checked(&self) -> Result<(i64, i64), crate::error::Error> {
+        let limit = self.limit.unwrap_or(MAX_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(crate::error::Error::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        let offset = self.offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(crate::error::Error::invalid(
+                "offset",
+                "must not be negative",
+            ));
+        }
+        Ok((limit, offset))
+    }
+}

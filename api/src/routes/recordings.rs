@@ -16,15 +16,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::parse_id;
+use super::{PageQuery, parse_id};
 use crate::auth::{AuthUser, CommandCtx};
 use crate::consistency::{Consistent, position_header, wait_until_visible};
 use crate::error::Error;
 use crate::json::ValidJson;
 use crate::state::AppState;
-
-/// Most recordings one list call returns.
-const MAX_LIST: i64 = 1000;
 
 /// Recording routes.
 pub fn router() -> Router<AppState> {
@@ -193,29 +190,13 @@ async fn stop(
     Ok((StatusCode::NO_CONTENT, position_header(outcome.position)))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
-    limit: Option<i64>,
-    offset: Option<i64>,
-}
-
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     _: Consistent,
-    Query(query): Query<ListQuery>,
+    Query(page): Query<PageQuery>,
 ) -> Result<impl IntoResponse, Error> {
-    let limit = query.limit.unwrap_or(MAX_LIST);
-    if !(1..=MAX_LIST).contains(&limit) {
-        return Err(Error::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIST}"),
-        ));
-    }
-    let offset = query.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(Error::invalid("offset", "must not be negative"));
-    }
+    let (limit, offset) = page.checked()?;
     let owner = (!user.is_admin()).then(|| user.id.to_string());
     let rows = recordings::list(state.read_pool(), owner.as_deref(), limit, offset).await?;
     Ok(Json(

@@ -137,6 +137,13 @@ async fn upload(
     if started.is_none_or(|r| r.room_id != room_id) {
         return Err(Error::NotFound("recording".into()));
     }
+    // The file's name comes with the body.
+    let upload_target = RecordingFile {
+        user_id,
+        room_id,
+        recording_id: recording,
+        file_name: String::new(),
+    };
     let limits = state.upload_limits();
     if let Some(length) = request
         .headers()
@@ -166,12 +173,10 @@ async fn upload(
                 .map(str::to_owned)
                 .ok_or_else(|| Error::invalid("fileName", "is required for this path"))?,
         };
-        let file = recording_file(
-            &user_id.to_string(),
-            &room_id.to_string(),
-            &recording,
-            &name,
-        )?;
+        let file = RecordingFile {
+            file_name: file_name("fileName", &name)?,
+            ..upload_target.clone()
+        };
         let opened = tokio::fs::File::open(&path)
             .await
             .map_err(|_| Error::NotFound("file".into()))?;
@@ -193,12 +198,10 @@ async fn upload(
                 )
             })?;
         with_file_part(multipart, async |name, field| {
-            let file = recording_file(
-                &user_id.to_string(),
-                &room_id.to_string(),
-                &recording,
-                &name,
-            )?;
+            let file = RecordingFile {
+                file_name: file_name("fileName", &name)?,
+                ..upload_target.clone()
+            };
             Ok(Files {
                 blobs: &state.blobs,
                 bus: &state.bus,

@@ -253,7 +253,11 @@ impl BlobStore {
 
     /// Deletes a blob; deleting one that is gone already succeeds.
     pub async fn delete(&self, path: &str) -> Result<(), BlobError> {
-        match self.store.delete(&to_path(path)).await {
+        self.delete_at(&to_path(path)).await
+    }
+
+    async fn delete_at(&self, location: &Path) -> Result<(), BlobError> {
+        match self.store.delete(location).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
@@ -330,10 +334,7 @@ impl BlobStore {
     /// Deletes the blob at a location as [`BlobStore::list`] spells it.
     pub async fn delete_location(&self, location: &str) -> Result<(), BlobError> {
         let path = Path::parse(location).map_err(|e| BlobError::Backend(e.to_string()))?;
-        match self.store.delete(&path).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        self.delete_at(&path).await
     }
 }
 

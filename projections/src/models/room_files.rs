@@ -6,7 +6,7 @@ use altegon_domain::DomainEvent;
 use async_trait::async_trait;
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
-use crate::sql::{Cell, delete_by_ids, upsert};
+use crate::sql::{Cell, write_or_delete};
 use crate::{Applied, Projection, ProjectionError, TableDef, Target, api_time};
 
 /// Keeps `room_files`.
@@ -145,12 +145,7 @@ impl Projection for RoomFilesProjection {
         if rows.is_empty() {
             return Ok(());
         }
-        let (removed, written): (Vec<_>, Vec<_>) =
-            rows.into_iter().partition(|(_, row)| row.is_none());
-        let removed: Vec<String> = removed.into_iter().map(|(id, _)| id).collect();
-        delete_by_ids(conn, &table, &removed).await?;
-        let written = written.into_iter().filter_map(|(_, row)| row).collect();
-        upsert(conn, &table, &COLUMN_LIST, written).await?;
+        write_or_delete(conn, &table, &COLUMN_LIST, rows).await?;
         Ok(())
     }
 }

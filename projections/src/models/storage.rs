@@ -3,13 +3,13 @@
 //! Usage is recomputed from the file rows of the users a batch touched, so it is
 //! always the sum of what is stored.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use altegon_domain::DomainEvent;
 use async_trait::async_trait;
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
-use crate::sql::{Cell, delete_by_ids, load_by_ids, placeholders, upsert};
+use crate::sql::{Cell, load_by_ids, placeholders, upsert, write_or_delete};
 use crate::{Applied, Projection, ProjectionError, TableDef, Target, api_time};
 
 /// Keeps `storage_accounts` and `stored_recordings`.
@@ -241,19 +241,9 @@ impl Projection for StorageProjection {
         if touched.is_empty() {
             return Ok(());
         }
-        let (removed, written): (Vec<_>, Vec<_>) =
-            files.into_iter().partition(|(_, row)| row.is_none());
-        let removed: Vec<String> = removed.into_iter().map(|(id, _)| id).collect();
-        delete_by_ids(conn, &files_table, &removed).await?;
-        let written = written.into_iter().filter_map(|(_, row)| row).collect();
-        upsert(conn, &files_table, &FILE_COLUMN_LIST, written).await?;
+        write_or_delete(conn, &files_table, &FILE_COLUMN_LIST, files).await?;
 
-        let users: Vec<String> = touched
-            .keys()
-            .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let users: Vec<String> = touched.keys().cloned().collect();
         let existing: HashMap<String, StorageAccountRow> =
             load_by_ids::<StorageAccountRow>(conn, &accounts_table, ACCOUNT_COLUMNS, &users)
                 .await?
