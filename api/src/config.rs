@@ -115,6 +115,37 @@ pub struct Config {
     /// Folder of finished recordings that `upload-to-blob` may take by server-side
     /// path (`ALTEGON_RECORDINGS_DIR`); `recordings/` in the data dir by default.
     pub recordings_dir: Option<PathBuf>,
+    /// Whether the recording server (ingest socket) runs (`ALTEGON_RECORDING_SERVER`).
+    pub recording_server: bool,
+    /// Address of the recording server (`ALTEGON_RECORDING_LISTEN`); port 3304 as
+    /// in the reference.
+    pub recording_listen: SocketAddr,
+    /// Socket.IO path of the recording server (`ALTEGON_RECORDING_PATH`).
+    pub recording_path: String,
+    /// Folder of track files and processing output until they are stored
+    /// (`ALTEGON_INGEST_DIR`); `ingest/` in the data dir by default.
+    pub ingest_dir: Option<PathBuf>,
+    /// Most bytes one recording's track files may take on the recording server's
+    /// disk (`ALTEGON_RECORDING_MAX_BYTES`).
+    pub recording_max_bytes: u64,
+    /// Largest `stream` chunk in bytes (`ALTEGON_RECORDING_MAX_CHUNK_BYTES`).
+    pub recording_max_chunk_bytes: usize,
+    /// Chunks a track may have queued before acks are awaited
+    /// (`ALTEGON_RECORDING_MAX_QUEUED_CHUNKS`).
+    pub recording_max_queued_chunks: usize,
+    /// Seconds between a track's durable checkpoints (`ALTEGON_RECORDING_CHECKPOINT_SECS`).
+    pub recording_checkpoint_secs: u64,
+    /// Output size of processed recordings when the client names none
+    /// (`ALTEGON_RECORDING_WIDTH`, `ALTEGON_RECORDING_HEIGHT`).
+    pub recording_width: u32,
+    /// See `recording_width`.
+    pub recording_height: u32,
+    /// ffmpeg to run, a path or a name on `PATH` (`ALTEGON_FFMPEG_PATH`).
+    pub ffmpeg_path: PathBuf,
+    /// ffprobe to run (`ALTEGON_FFPROBE_PATH`).
+    pub ffprobe_path: PathBuf,
+    /// ffmpeg runs at a time (`ALTEGON_PROCESSING_CONCURRENCY`).
+    pub processing_concurrency: usize,
 }
 
 /// How log lines are written.
@@ -170,6 +201,19 @@ impl Default for Config {
             storage_default_limit_bytes: altegon_domain::storage::DEFAULT_STORAGE_LIMIT,
             storage_enforce_limit: false,
             recordings_dir: None,
+            recording_server: true,
+            recording_listen: SocketAddr::from(([0, 0, 0, 0], 3304)),
+            recording_path: "/socket.io".into(),
+            ingest_dir: None,
+            recording_max_bytes: 8 * 1024 * 1024 * 1024,
+            recording_max_chunk_bytes: 8 * 1024 * 1024,
+            recording_max_queued_chunks: 64,
+            recording_checkpoint_secs: 2,
+            recording_width: 1280,
+            recording_height: 720,
+            ffmpeg_path: PathBuf::from("ffmpeg"),
+            ffprobe_path: PathBuf::from("ffprobe"),
+            processing_concurrency: 2,
         }
     }
 }
@@ -233,6 +277,18 @@ impl Config {
             return Err(ConfigError::Unacceptable {
                 key: "ALTEGON_SAS_TTL_SECS",
                 message: "must be between 1 second and 7 days".into(),
+            });
+        }
+        if config.processing_concurrency == 0 || config.recording_max_queued_chunks == 0 {
+            return Err(ConfigError::Unacceptable {
+                key: "ALTEGON_PROCESSING_CONCURRENCY",
+                message: "processing concurrency and queued chunks must be at least 1".into(),
+            });
+        }
+        if !config.recording_path.starts_with('/') {
+            return Err(ConfigError::Unacceptable {
+                key: "ALTEGON_RECORDING_PATH",
+                message: "must start with /".into(),
             });
         }
         if config.pg_max_connections == 0 {
@@ -307,6 +363,13 @@ impl Config {
         self.recordings_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("recordings"))
+    }
+
+    /// Folder of the recording server's working files.
+    pub fn ingest_dir(&self) -> PathBuf {
+        self.ingest_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("ingest"))
     }
 
     /// The base of URLs this server hands out for itself.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod consistency;
 pub mod error;
 pub mod json;
+pub mod recording_server;
 pub mod routes;
 pub mod server;
 pub mod services;

@@ -17,12 +17,14 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::JwtKeys;
 use crate::config::Config;
+use crate::recording_server::{RecordingServer, RecordingServerParts};
 use crate::state::AppState;
 use crate::stores::open_event_store;
 
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
+    recording_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -46,17 +48,31 @@ impl Server {
         let engine = open_engine(&config, store.clone()).await?;
         let (shutdown, mut stop) = watch::channel(false);
         let runners = engine.spawn_runners(stop.clone());
+        let keys = JwtKeys::hs256(
+            &secret,
+            &config.jwt_issuer,
+            Duration::from_secs(config.jwt_ttl_secs),
+            Duration::from_secs(config.room_token_ttl_secs),
+        );
+        let recording = RecordingServer::start(
+            &config,
+            RecordingServerParts {
+                store: store.clone(),
+                bus: CommandBus::new(store.clone()),
+                blobs: blobs.clone(),
+                keys: keys.clone(),
+                engine: engine.clone(),
+            },
+            stop.clone(),
+        )
+        .await?;
+        let recording_addr = recording.addr;
         let state = AppState {
             config: Arc::new(config.clone()),
             bus: CommandBus::new(store.clone()),
             store: store.clone(),
             engine: engine.clone(),
-            keys: JwtKeys::hs256(
-                &secret,
-                &config.jwt_issuer,
-                Duration::from_secs(config.jwt_ttl_secs),
-                Duration::from_secs(config.room_token_ttl_secs),
-            ),
+            keys,
             read_timeout: Duration::from_millis(config.read_your_writes_timeout_ms),
             cipher,
             summarizer,
@@ -82,6 +98,7 @@ impl Server {
                 let _ = stop.wait_for(|s| *s).await;
             })
             .await;
+            recording.finish().await;
             for runner in runners {
                 let _ = runner.await;
             }
@@ -97,6 +114,7 @@ impl Server {
         );
         Ok(Self {
             addr,
+            recording_addr,
             shutdown,
             task,
         })
@@ -105,6 +123,11 @@ impl Server {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the recording server listens, when it runs.
+    pub fn recording_addr(&self) -> Option<SocketAddr> {
+        self.recording_addr
     }
 
     /// Stops accepting, finishes in-flight requests, closes the stores.

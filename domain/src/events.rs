@@ -258,6 +258,131 @@ pub struct RecordingStopped {
     pub stopped_at: DateTime<Utc>,
 }
 
+/// The recording server opened a file for one track of a recording (stream
+/// `recording-{recordingId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingTrackOpened {
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The track's id within the recording, e.g. a video element's id.
+    pub track_id: String,
+    /// The room the ingesting token was issued for.
+    pub room_id: RoomId,
+    /// The token's holder.
+    pub opened_by: UserId,
+    /// When.
+    pub opened_at: DateTime<Utc>,
+}
+
+/// Chunks of a track reached the recording server's disk. Recorded at most every
+/// few seconds per track, not per chunk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingChunksWritten {
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The track.
+    pub track_id: String,
+    /// Bytes of the track on disk so far.
+    pub bytes_total: u64,
+    /// Chunks received so far.
+    pub chunks_total: u64,
+    /// When.
+    pub written_at: DateTime<Utc>,
+}
+
+/// A track's file is complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingTrackClosed {
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The track.
+    pub track_id: String,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// When.
+    pub closed_at: DateTime<Utc>,
+}
+
+/// Processing (scale every track to one size and concatenate them into one MP4)
+/// began, or began again after an interruption.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingProcessingStarted {
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The recorded room.
+    pub room_id: RoomId,
+    /// Whose storage receives the result.
+    pub room_owner_id: UserId,
+    /// 1 for the first run, counting up with each retry or resumption.
+    pub attempt: u32,
+    /// The tracks, in the order they are concatenated.
+    pub tracks: Vec<String>,
+    /// Output width in pixels.
+    pub width: u32,
+    /// Output height in pixels.
+    pub height: u32,
+    /// Who asked for the processing.
+    pub started_by: UserId,
+    /// Whether this run picks up an interrupted one (server restart).
+    pub resumed: bool,
+    /// When.
+    pub started_at: DateTime<Utc>,
+}
+
+/// How far processing has come, from ffmpeg's progress output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingProcessingProgressed {
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The run it belongs to.
+    pub attempt: u32,
+    /// 0 to 100.
+    pub percent: u8,
+    /// When.
+    pub reported_at: DateTime<Utc>,
+}
+
+/// Processing produced the recording's MP4.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingProcessed {
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The run that produced it.
+    pub attempt: u32,
+    /// The name it is stored under in the owner's storage.
+    pub file_name: String,
+    /// Length of the video in milliseconds.
+    pub duration_ms: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// When.
+    pub processed_at: DateTime<Utc>,
+}
+
+/// Processing failed; a new `process-recording` may try again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingProcessingFailed {
+    /// The client's recording id.
+    pub recording_id: String,
+    /// The run that failed.
+    pub attempt: u32,
+    /// Why, in ffmpeg's words where it gave some.
+    pub reason: String,
+    /// When.
+    pub failed_at: DateTime<Utc>,
+}
+
 /// A recording's file was stored in a user's blob storage (stream `storage-{userId}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -368,6 +493,13 @@ pub enum DomainEvent {
     IdempotencyKeyClaimed(IdempotencyKeyClaimed),
     RecordingStarted(RecordingStarted),
     RecordingStopped(RecordingStopped),
+    RecordingTrackOpened(RecordingTrackOpened),
+    RecordingChunksWritten(RecordingChunksWritten),
+    RecordingTrackClosed(RecordingTrackClosed),
+    RecordingProcessingStarted(RecordingProcessingStarted),
+    RecordingProcessingProgressed(RecordingProcessingProgressed),
+    RecordingProcessed(RecordingProcessed),
+    RecordingProcessingFailed(RecordingProcessingFailed),
     RecordingFileUploaded(RecordingFileUploaded),
     RecordingFileDeleted(RecordingFileDeleted),
     StorageLimitChanged(StorageLimitChanged),
@@ -428,6 +560,13 @@ pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("IdempotencyKeyClaimed", 1),
     ("RecordingStarted", 1),
     ("RecordingStopped", 1),
+    ("RecordingTrackOpened", 1),
+    ("RecordingChunksWritten", 1),
+    ("RecordingTrackClosed", 1),
+    ("RecordingProcessingStarted", 1),
+    ("RecordingProcessingProgressed", 1),
+    ("RecordingProcessed", 1),
+    ("RecordingProcessingFailed", 1),
     ("RecordingFileUploaded", 1),
     ("RecordingFileDeleted", 1),
     ("StorageLimitChanged", 1),
@@ -476,6 +615,13 @@ impl DomainEvent {
             Self::IdempotencyKeyClaimed(_) => "IdempotencyKeyClaimed",
             Self::RecordingStarted(_) => "RecordingStarted",
             Self::RecordingStopped(_) => "RecordingStopped",
+            Self::RecordingTrackOpened(_) => "RecordingTrackOpened",
+            Self::RecordingChunksWritten(_) => "RecordingChunksWritten",
+            Self::RecordingTrackClosed(_) => "RecordingTrackClosed",
+            Self::RecordingProcessingStarted(_) => "RecordingProcessingStarted",
+            Self::RecordingProcessingProgressed(_) => "RecordingProcessingProgressed",
+            Self::RecordingProcessed(_) => "RecordingProcessed",
+            Self::RecordingProcessingFailed(_) => "RecordingProcessingFailed",
             Self::RecordingFileUploaded(_) => "RecordingFileUploaded",
             Self::RecordingFileDeleted(_) => "RecordingFileDeleted",
             Self::StorageLimitChanged(_) => "StorageLimitChanged",

@@ -1,6 +1,7 @@
 //! Media: blob storage for recordings and room files (a local folder or Azure
 //! Blob Storage, through `object_store`) and time-limited signed download URLs.
-//! Recording ingest and the SFU are later parts of this crate.
+//! The recording server ([`ingest`]) takes track chunks over Socket.IO and turns
+//! them into one MP4 with ffmpeg. The SFU is a later part of this crate.
 //!
 //! The API streams uploads into a [`BlobStore`] before it records the matching
 //! event, so a stored event always points at bytes that exist.
@@ -8,6 +9,7 @@
 
 pub mod blob;
 pub mod files;
+pub mod ingest;
 pub mod sweep;
 
 pub use blob::{BlobBackend, BlobError, BlobStore, StoredBlob};

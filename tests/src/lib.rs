@@ -1,4 +1,6 @@
 //! End-to-end tests live in `tests/`; this library holds the real services they
-//! start, such as the Azurite blob emulator.
+//! start and drive: the Azurite blob emulator, and the recording server's
+//! socket.io client with the media it sends.
 
 pub mod azurite;
+pub mod recording_client;

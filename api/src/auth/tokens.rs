@@ -48,8 +48,10 @@ pub enum RoomGrant {
     Subscribe,
     /// Send data-channel and room messages.
     PublishData,
-    /// Host controls (mute others, remove participants, record).
+    /// Host controls (mute others, remove participants).
     RoomAdmin,
+    /// Stream recordings to the recording server.
+    Record,
 }
 
 /// What a room token says.

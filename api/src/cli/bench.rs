@@ -775,6 +775,7 @@ async fn list_in(args: &ListArgs, url: &str) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let config = crate::config::Config {
         listen: "127.0.0.1:0".parse()?,
+        recording_listen: "127.0.0.1:0".parse()?,
         data_dir: dir.path().to_path_buf(),
         event_store: url.to_owned(),
         database_url: Some(url.to_owned()),
@@ -959,6 +960,7 @@ async fn upload(args: UploadArgs) -> anyhow::Result<()> {
 
     let config = crate::config::Config {
         listen: "127.0.0.1:0".parse()?,
+        recording_listen: "127.0.0.1:0".parse()?,
         data_dir: dir.path().join("server"),
         ..crate::config::Config::default()
     };

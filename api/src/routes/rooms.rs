@@ -107,6 +107,7 @@ async fn token(
             RoomGrant::Subscribe,
             RoomGrant::PublishData,
             RoomGrant::RoomAdmin,
+            RoomGrant::Record,
         ];
     }
     let (token, claims) = state

@@ -16,6 +16,7 @@ pub fn binary(data_dir: &Path) -> Command {
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("ALTEGON_DATA_DIR", data_dir)
+        .env("ALTEGON_RECORDING_LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "info");
     cmd
 }

@@ -1,6 +1,7 @@
 //! The read models: each module holds a projection and the queries on its tables.
 
 pub mod meetings;
+pub mod recording_processing;
 pub mod recordings;
 pub mod room_files;
 pub mod rooms;
@@ -22,5 +23,6 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(recordings::RecordingsProjection),
         Arc::new(storage::StorageProjection),
         Arc::new(room_files::RoomFilesProjection),
+        Arc::new(recording_processing::RecordingProcessingProjection),
     ]
 }

@@ -5,6 +5,7 @@ mod auth;
 mod health;
 mod meetings;
 mod openapi;
+mod recording_ingest;
 mod recordings;
 mod room_files;
 mod rooms;

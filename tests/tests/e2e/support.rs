@@ -30,6 +30,8 @@ pub enum Log {
 /// A running server with its own storage.
 pub struct TestApp {
     pub base: String,
+    /// The recording server's base URL.
+    pub recording: String,
     pub client: reqwest::Client,
     server: Option<Server>,
     config: Config,
@@ -43,6 +45,13 @@ fn pg_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
+fn recording_url(server: &Server) -> String {
+    server
+        .recording_addr()
+        .map(|a| format!("http://{a}"))
+        .unwrap_or_default()
+}
+
 impl TestApp {
     pub async fn start(log: Log) -> Self {
         Self::start_with(log, |_| {}).await
@@ -54,6 +63,7 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config {
             listen: "127.0.0.1:0".parse().expect("address"),
+            recording_listen: "127.0.0.1:0".parse().expect("address"),
             data_dir: data_dir.path().to_path_buf(),
             ..Config::default()
         };
@@ -80,6 +90,7 @@ impl TestApp {
         let server = Server::start(config.clone()).await.expect("server starts");
         Self {
             base: format!("http://{}", server.addr()),
+            recording: recording_url(&server),
             client: reqwest::Client::new(),
             server: Some(server),
             config,
@@ -98,6 +109,7 @@ impl TestApp {
             .await
             .expect("server restarts");
         self.base = format!("http://{}", server.addr());
+        self.recording = recording_url(&server);
         self.server = Some(server);
     }
 
@@ -208,6 +220,40 @@ impl TestApp {
             .await;
         assert_eq!(r.status(), 201, "start recording");
         r.json().await.expect("json")
+    }
+
+    /// A room token of the room's owner (with the record grant).
+    #[allow(dead_code)]
+    pub async fn room_token(&self, token: &str, room: &str) -> String {
+        let r = self
+            .post_as(token, &format!("/room/{room}/token"), json!({}))
+            .await;
+        assert_eq!(r.status(), 201, "room token");
+        let body: Value = r.json().await.expect("json");
+        body["data"]["token"].as_str().expect("token").to_owned()
+    }
+
+    /// The events of one stream, as `(type, data)`.
+    #[allow(dead_code)]
+    pub async fn stream_events(&self, stream: &str) -> Vec<(String, Value)> {
+        use altegon_commands::store::{ReadDirection, StreamFrom};
+        let store = altegon_api::stores::open_event_store(&self.config)
+            .await
+            .expect("open the log");
+        let events = store
+            .read_stream(stream, ReadDirection::Forwards, StreamFrom::Edge, 100_000)
+            .await
+            .expect("read stream");
+        store.close().await;
+        events
+            .into_iter()
+            .map(|e| {
+                (
+                    e.event_type,
+                    serde_json::from_str(&e.data).expect("event json"),
+                )
+            })
+            .collect()
     }
 
     /// Registers a user with `email`; returns their id.

@@ -1,6 +1,9 @@
 //! The Recording aggregate (stream `recording-{recordingId}`): one recording of a
 //! room's stream, from start to stop. Only the room's owner (or an admin) controls
-//! it; it stops once.
+//! it; it stops once. The recording server's track files and processing runs
+//! live on the same stream ([`ingest`]).
+
+pub mod ingest;
 
 use chrono::{DateTime, Utc};
 
@@ -19,6 +22,8 @@ pub struct RecordingState {
     pub started: Option<RecordingStarted>,
     /// Set once stopped.
     pub stopped: Option<RecordingStopped>,
+    /// Track files and processing.
+    pub ingest: ingest::IngestState,
 }
 
 /// Start a recording.
@@ -72,6 +77,8 @@ pub enum RecordingCommand {
     Start(StartRecording),
     /// Stop it.
     Stop(StopRecording),
+    /// A recording server command.
+    Ingest(ingest::IngestCommand),
 }
 
 impl Aggregate for Recording {
@@ -83,7 +90,7 @@ impl Aggregate for Recording {
         match event {
             DomainEvent::RecordingStarted(e) => state.started = Some(e.clone()),
             DomainEvent::RecordingStopped(e) => state.stopped = Some(e.clone()),
-            _ => {}
+            other => state.ingest.evolve(other),
         }
         state
     }
@@ -95,6 +102,7 @@ impl Aggregate for Recording {
         match command {
             RecordingCommand::Start(c) => start(state, c),
             RecordingCommand::Stop(c) => stop(state, c),
+            RecordingCommand::Ingest(c) => ingest::decide(state, c),
         }
     }
 }

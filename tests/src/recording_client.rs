@@ -1,0 +1,109 @@
+//! The recording server's real client (`tools/recording-client.js`, socket.io-client
+//! from npm) and the media it sends: WebM clips made with ffmpeg, and ffprobe to
+//! check what comes out. `scripts/test.sh` installs ffmpeg and the npm tools.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The folder of the npm-installed tools.
+pub fn tools_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tools")
+}
+
+/// Runs the client with `plan` and returns the steps it printed, one JSON value each.
+pub async fn run(plan: &Value) -> Vec<Value> {
+    let tools = tools_dir();
+    assert!(
+        tools.join("node_modules/socket.io-client").exists(),
+        "socket.io-client is not installed: run `bash scripts/test.sh` (it installs it) \
+         or `npm ci --prefix tests/tools`"
+    );
+    let out = tokio::process::Command::new("node")
+        .arg(tools.join("recording-client.js"))
+        .arg(plan.to_string())
+        .current_dir(&tools)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let steps: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(
+        out.status.success(),
+        "the client failed: {steps:#?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    steps
+}
+
+/// The first step named `name`.
+pub fn step<'a>(steps: &'a [Value], name: &str) -> &'a Value {
+    steps
+        .iter()
+        .find(|s| s["step"] == name)
+        .unwrap_or_else(|| panic!("no step {name} in {steps:#?}"))
+}
+
+/// Writes a `secs`-second VP8 WebM test pattern of `width`×`height`, with an Opus
+/// tone when `audio`.
+pub fn make_webm(path: &Path, width: u32, height: u32, secs: u32, audio: bool) {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args([
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+    ])
+    .arg(format!(
+        "testsrc=size={width}x{height}:rate=30:duration={secs}"
+    ));
+    if audio {
+        cmd.args(["-f", "lavfi", "-i"]).arg(format!(
+            "sine=frequency=440:sample_rate=48000:duration={secs}"
+        ));
+    }
+    cmd.args([
+        "-c:v",
+        "libvpx",
+        "-b:v",
+        "1M",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+    ]);
+    if audio {
+        cmd.args(["-c:a", "libopus", "-shortest"]);
+    }
+    let status = cmd
+        .arg(path)
+        .status()
+        .expect("ffmpeg runs (bash scripts/test.sh installs it; or apt-get install ffmpeg)");
+    assert!(status.success(), "ffmpeg made no clip");
+}
+
+/// ffprobe's view of a file: `format` and `streams`.
+pub fn ffprobe(path: &Path) -> Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_format",
+            "-show_streams",
+            "-of",
+            "json",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(out.status.success(), "ffprobe failed on {}", path.display());
+    serde_json::from_slice(&out.stdout).expect("ffprobe json")
+}
