@@ -2,8 +2,9 @@
 # Runs every test of the workspace. Needs PostgreSQL: uses the server on
 # 127.0.0.1:5432 when one answers, starts the machine's cluster when it is only
 # stopped, and otherwise starts a throwaway cluster (installing PostgreSQL from
-# Debian's packages when it is missing). Needs Azurite (npm), installed under
-# tests/tools when missing; the tests start their own instances.
+# Debian's packages when it is missing). Needs Azurite and socket.io-client (npm),
+# installed under tests/tools when missing; the tests start their own instances.
+# Needs ffmpeg and ffprobe, installed from Debian's packages when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,17 +50,27 @@ ensure_postgres() {
   trap '"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true' EXIT
 }
 
-ensure_azurite() {
+ensure_ffmpeg() {
+  if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then
+    log "ffmpeg is installed"
+    return
+  fi
+  log "installing ffmpeg"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
+}
+
+ensure_node_tools() {
   local bin=tests/tools/node_modules/.bin/azurite-blob
-  if [ -x "$bin" ]; then
-    log "Azurite is installed"
+  if [ -x "$bin" ] && [ -d tests/tools/node_modules/socket.io-client ]; then
+    log "Azurite and socket.io-client are installed"
   else
     if ! command -v npm >/dev/null; then
       log "installing Node.js and npm"
       export DEBIAN_FRONTEND=noninteractive
       apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
     fi
-    log "installing Azurite (npm)"
+    log "installing Azurite and socket.io-client (npm)"
     npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error >/dev/null
   fi
   ALTEGON_AZURITE_BIN="$(pwd)/$bin"
@@ -67,7 +78,8 @@ ensure_azurite() {
 }
 
 ensure_postgres
-ensure_azurite
+ensure_node_tools
+ensure_ffmpeg
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"

@@ -8,9 +8,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 
 mod support;
-use support::{ServerProcess, binary, serve};
-
-const PASSWORD: &str = "AB1239001";
+use support::{PASSWORD, ServerProcess, binary, post, register_and_login, serve};
 
 fn projections() -> usize {
     altegon_projections::models::all().len()
@@ -54,44 +52,6 @@ async fn advisory_locks(name: &str) -> Vec<i32> {
     .into_iter()
     .map(|(pid,)| pid)
     .collect()
-}
-
-async fn post(base: &str, token: Option<&str>, path: &str, body: Value) -> reqwest::Response {
-    let mut request = reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.unwrap()
-}
-
-async fn register_and_login(base: &str, email: &str) -> (String, String) {
-    let r = post(
-        base,
-        None,
-        "/auth/register",
-        json!({ "email": email, "fName": "A", "lName": "B", "phoneNumber": "1", "country": "PK", "password": PASSWORD }),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let id = r.json::<Value>().await.unwrap()["data"]["user"]["_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = post(
-        base,
-        None,
-        "/auth/login",
-        json!({ "userName": email, "password": PASSWORD }),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    let token = r.json::<Value>().await.unwrap()["data"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (id, token)
 }
 
 async fn create_and_list(base: &str, token: &str, host: &str, title: &str) -> usize {

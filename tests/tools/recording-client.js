@@ -156,13 +156,14 @@ async function main() {
       recordingId: plan.recordingId,
       ...plan.process,
     });
+    const processAcked = Date.now();
     out('process-recording', { ack: processing });
     if (processing.ok && plan.waitFor === 'stored') {
       const deadline = Date.now() + (plan.waitSecs || 240) * 1000;
       while (!updates.some((u) => u.event !== 'processing-progress') && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      out('finished', { updates });
+      out('finished', { updates, processMs: Date.now() - processAcked });
     }
   }
   socket.close();

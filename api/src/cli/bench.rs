@@ -8,6 +8,10 @@
 //!   realistic event mix, on PostgreSQL.
 //! - `bench list`: `GET /meetings/list/:userId` (100 meetings) under concurrent
 //!   connections, against `pgbench` running the same `SELECT` at the same concurrency.
+//! - `bench upload`: a large HTTP upload's throughput and memory.
+//! - `bench ingest`: the recording server's throughput and processing time.
+
+mod ingest;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -40,6 +44,9 @@ pub enum BenchCommand {
     /// A large recording upload over HTTP: throughput and peak memory, beside
     /// writing the same bytes straight to a file.
     Upload(UploadArgs),
+    /// Recording-server chunk throughput with concurrent recordings, beside a plain
+    /// Node socket.io server; processing time per minute of video, beside ffmpeg alone.
+    Ingest(ingest::IngestArgs),
 }
 
 /// `bench upload` options.
@@ -126,6 +133,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Rebuild(args) => rebuild(args).await?,
         BenchCommand::List(args) => list(args).await?,
         BenchCommand::Upload(args) => upload(args).await?,
+        BenchCommand::Ingest(args) => ingest::ingest(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -966,53 +974,12 @@ async fn upload(args: UploadArgs) -> anyhow::Result<()> {
     };
     let server = crate::server::Server::start(config).await?;
     let base = format!("http://{}", server.addr());
-    let client = reqwest::Client::new();
-    let email = "bench@example.com";
-    let body: Value = client
-        .post(format!("{base}/auth/register"))
-        .json(&json!({ "email": email, "fName": "Bench", "lName": "User", "phoneNumber": "1", "country": "PK", "password": "AB1239001" }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let user = body["data"]["user"]["_id"]
-        .as_str()
-        .context("register failed")?
-        .to_owned();
-    let body: Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&json!({ "userName": email, "password": "AB1239001" }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = body["data"]["token"]
-        .as_str()
-        .context("login failed")?
-        .to_owned();
-    let body: Value = client
-        .post(format!("{base}/room/create"))
-        .bearer_auth(&token)
-        .json(&json!({ "name": "Bench", "type": "meeting" }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let room = body["data"]["id"]
-        .as_str()
-        .context("room failed")?
-        .to_owned();
-    let r = client
-        .post(format!("{base}/recording/start"))
-        .bearer_auth(&token)
-        .json(&json!({ "roomId": room, "userName": "Bench", "streamId": "1", "recordingId": "bench_1", "startTime": 0, "videoType": "video", "status": "pending" }))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        r.status().is_success(),
-        "start recording failed: {}",
-        r.status()
-    );
+    let ingest::BenchOwner {
+        client,
+        user,
+        token,
+        room,
+    } = ingest::BenchOwner::create(&base, &["bench_1".to_owned()]).await?;
 
     println!(
         "bench upload: {} MiB through POST …/upload-to-blob (multipart, local blob backend), client and server in this process",

@@ -8,7 +8,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// The password test users get.
+pub const PASSWORD: &str = "AB1239001";
 
 /// The binary with a clean environment and the given data dir.
 pub fn binary(data_dir: &Path) -> Command {
@@ -80,5 +83,60 @@ pub fn serve(mut cmd: Command) -> ServerProcess {
             };
         }
         kept.push(line);
+    }
+}
+
+/// POSTs JSON, with a bearer token when given.
+pub async fn post(base: &str, token: Option<&str>, path: &str, body: Value) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+/// Registers and logs in `email`; returns the user id and an access token.
+pub async fn register_and_login(base: &str, email: &str) -> (String, String) {
+    let r = post(
+        base,
+        None,
+        "/auth/register",
+        json!({ "email": email, "fName": "A", "lName": "B", "phoneNumber": "1", "country": "PK", "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["data"]["user"]["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = post(
+        base,
+        None,
+        "/auth/login",
+        json!({ "userName": email, "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let token = r.json::<Value>().await.unwrap()["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, token)
+}
+
+/// The address a server process logged for its recording server.
+pub fn recording_addr(server: &ServerProcess) -> String {
+    loop {
+        let line = server
+            .logs
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server logged its recording server's address");
+        let entry: Value = serde_json::from_str(&line).unwrap_or_default();
+        if entry["fields"]["message"] == "recording server listening" {
+            let addr = entry["fields"]["addr"].as_str().expect("addr");
+            return format!("http://{addr}");
+        }
     }
 }
