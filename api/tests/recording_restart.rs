@@ -81,8 +81,8 @@ async fn processing_interrupted_by_a_kill_completes_after_a_restart() {
         .to_owned();
     let cam = tools.path().join("cam.webm");
     let screen = tools.path().join("screen.webm");
-    make_webm(&cam, 640, 360, 4, true);
-    make_webm(&screen, 320, 240, 4, true);
+    make_webm(&cam, 640, 360, 4, true).await;
+    make_webm(&screen, 320, 240, 4, true).await;
 
     let steps = run(&json!({
         "url": recording,

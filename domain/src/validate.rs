@@ -88,6 +88,11 @@ pub fn file_name(field: &'static str, value: &str) -> Result<String, DomainError
 /// A client-chosen recording id such as `1756364334628_738386`: 1 to 64 letters,
 /// digits, `_` or `-`.
 pub fn recording_id(value: &str) -> Result<String, DomainError> {
+    safe_id("recordingId", value)
+}
+
+/// A client-chosen id that can name a file: 1 to 64 letters, digits, `_` or `-`.
+pub fn safe_id(field: &'static str, value: &str) -> Result<String, DomainError> {
     let ok = !value.is_empty()
         && value.len() <= 64
         && value
@@ -95,7 +100,7 @@ pub fn recording_id(value: &str) -> Result<String, DomainError> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if !ok {
         return Err(DomainError::invalid(
-            "recordingId",
+            field,
             "must be 1 to 64 letters, digits, '_' or '-'",
         ));
     }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use altegon_media::ingest::ffmpeg::Ffmpeg;
 use serde_json::Value;
 
 /// The folder of the npm-installed tools.
@@ -51,43 +52,14 @@ pub fn step<'a>(steps: &'a [Value], name: &str) -> &'a Value {
 
 /// Writes a `secs`-second VP8 WebM test pattern of `width`×`height`, with an Opus
 /// tone when `audio`.
-pub fn make_webm(path: &Path, width: u32, height: u32, secs: u32, audio: bool) {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args([
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-    ])
-    .arg(format!(
-        "testsrc=size={width}x{height}:rate=30:duration={secs}"
-    ));
-    if audio {
-        cmd.args(["-f", "lavfi", "-i"]).arg(format!(
-            "sine=frequency=440:sample_rate=48000:duration={secs}"
-        ));
-    }
-    cmd.args([
-        "-c:v",
-        "libvpx",
-        "-b:v",
-        "1M",
-        "-deadline",
-        "realtime",
-        "-cpu-used",
-        "8",
-    ]);
-    if audio {
-        cmd.args(["-c:a", "libopus", "-shortest"]);
-    }
-    let status = cmd
-        .arg(path)
-        .status()
+pub async fn make_webm(path: &Path, width: u32, height: u32, secs: u32, audio: bool) {
+    let ffmpeg = Ffmpeg::locate(Path::new("ffmpeg"), Path::new("ffprobe"))
+        .await
         .expect("ffmpeg runs (bash scripts/test.sh installs it; or apt-get install ffmpeg)");
-    assert!(status.success(), "ffmpeg made no clip");
+    ffmpeg
+        .test_pattern(path, (width, height), secs, audio)
+        .await
+        .expect("ffmpeg makes a clip");
 }
 
 /// ffprobe's view of a file: `format` and `streams`.

@@ -936,6 +936,17 @@ fn reset_peak_memory() {
 
 const UPLOAD_CHUNK: usize = 256 * 1024;
 
+/// A server on the embedded defaults in `data_dir`, on free ports.
+async fn embedded_server(data_dir: &Path) -> anyhow::Result<crate::server::Server> {
+    let config = crate::config::Config {
+        listen: "127.0.0.1:0".parse()?,
+        recording_listen: "127.0.0.1:0".parse()?,
+        data_dir: data_dir.to_path_buf(),
+        ..crate::config::Config::default()
+    };
+    crate::server::Server::start(config).await
+}
+
 fn upload_body(total: u64) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
     let chunk = bytes::Bytes::from(vec![0x5a; UPLOAD_CHUNK]);
     let chunks = total / UPLOAD_CHUNK as u64;
@@ -966,13 +977,7 @@ async fn upload(args: UploadArgs) -> anyhow::Result<()> {
     );
     std::fs::remove_file(dir.path().join("baseline.bin"))?;
 
-    let config = crate::config::Config {
-        listen: "127.0.0.1:0".parse()?,
-        recording_listen: "127.0.0.1:0".parse()?,
-        data_dir: dir.path().join("server"),
-        ..crate::config::Config::default()
-    };
-    let server = crate::server::Server::start(config).await?;
+    let server = embedded_server(&dir.path().join("server")).await?;
     let base = format!("http://{}", server.addr());
     let ingest::BenchOwner {
         client,

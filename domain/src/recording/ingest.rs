@@ -204,18 +204,7 @@ pub enum IngestCommand {
 
 /// A track id: 1 to 64 letters, digits, `_` or `-`, so it can name a file.
 pub fn track_id(value: &str) -> Result<String, DomainError> {
-    let ok = !value.is_empty()
-        && value.len() <= 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if !ok {
-        return Err(DomainError::invalid(
-            "videoId",
-            "must be 1 to 64 letters, digits, '_' or '-'",
-        ));
-    }
-    Ok(value.to_owned())
+    crate::validate::safe_id("videoId", value)
 }
 
 /// The name the processed MP4 gets in its owner's storage.
@@ -464,7 +453,7 @@ fn current_run(ingest: &IngestState, attempt: u32) -> Result<(), DomainError> {
 }
 
 fn output_side(field: &'static str, value: u32) -> Result<(), DomainError> {
-    if !(16..=MAX_OUTPUT_SIDE).contains(&value) || value % 2 != 0 {
+    if !(16..=MAX_OUTPUT_SIDE).contains(&value) || !value.is_multiple_of(2) {
         return Err(DomainError::invalid(
             field,
             format!("must be an even number from 16 to {MAX_OUTPUT_SIDE}"),

@@ -193,6 +193,57 @@ impl Ffmpeg {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Writes a `secs`-second VP8 WebM test pattern (what a browser's
+    /// MediaRecorder sends), with an Opus tone when `audio`. Benchmarks and tests
+    /// make their input with it.
+    pub async fn test_pattern(
+        &self,
+        path: &Path,
+        (width, height): (u32, u32),
+        secs: u32,
+        audio: bool,
+    ) -> Result<(), FfmpegError> {
+        let mut cmd = Command::new(&self.ffmpeg);
+        cmd.args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg(format!(
+            "testsrc=size={width}x{height}:rate=30:duration={secs}"
+        ));
+        if audio {
+            cmd.args(["-f", "lavfi", "-i"]).arg(format!(
+                "sine=frequency=440:sample_rate=48000:duration={secs}"
+            ));
+        }
+        cmd.args(["-c:v", "libvpx", "-b:v", "1M", "-deadline", "realtime"])
+            .args(["-cpu-used", "8"]);
+        if audio {
+            cmd.args(["-c:a", "libopus", "-shortest"]);
+        }
+        let out = cmd
+            .arg(path)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output()
+            .await
+            .map_err(|source| FfmpegError::Spawn {
+                program: self.ffmpeg.display().to_string(),
+                source,
+            })?;
+        if !out.status.success() {
+            return Err(FfmpegError::Failed(tail(&String::from_utf8_lossy(
+                &out.stderr,
+            ))));
+        }
+        Ok(())
+    }
+
     /// Scales each input to `width`×`height` (letterboxed, 30 fps) and joins them
     /// in order into `output`. `progress` gets the seconds of output written so far.
     pub async fn scale_and_concat(

@@ -250,23 +250,21 @@ async fn settle<T>(pending: Pending<T>) -> Result<T, IngestError> {
 }
 
 /// Acks with `{ ok: true, ...answer }` or `{ ok: false, status, error }`.
-fn reply(
+async fn reply(
     ack: AckSender,
     work: impl Future<Output = Result<Value, IngestError>> + Send + 'static,
-) -> impl Future<Output = ()> + Send + 'static {
-    async move {
-        let body = match work.await {
-            Ok(mut answer) => {
-                if let Value::Object(map) = &mut answer {
-                    map.insert("ok".into(), Value::Bool(true));
-                }
-                answer
+) {
+    let body = match work.await {
+        Ok(mut answer) => {
+            if let Value::Object(map) = &mut answer {
+                map.insert("ok".into(), Value::Bool(true));
             }
-            Err(e) => json!({ "ok": false, "status": e.status(), "error": e.to_string() }),
-        };
-        // A client that sent no ack callback is fine.
-        let _ = ack.send(&body);
-    }
+            answer
+        }
+        Err(e) => json!({ "ok": false, "status": e.status(), "error": e.to_string() }),
+    };
+    // A client that sent no ack callback is fine.
+    let _ = ack.send(&body);
 }
 
 fn update_room(recording_id: &str) -> String {

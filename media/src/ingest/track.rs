@@ -476,3 +476,85 @@ pub async fn file_digest(path: &Path) -> std::io::Result<(u64, String)> {
     }
     Ok((size, hex::encode(hasher.finalize())))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use altegon_commands::store::sqlite::SqliteEventStore;
+    use altegon_commands::{Actor, CommandBus, CommandContext};
+
+    use super::*;
+
+    fn settings(dir: &Path, max_queued_chunks: usize) -> IngestSettings {
+        IngestSettings {
+            dir: dir.to_path_buf(),
+            max_recording_bytes: 1 << 30,
+            max_chunk_bytes: 1024,
+            max_queued_chunks,
+            checkpoint_interval: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(60),
+            default_width: 1280,
+            default_height: 720,
+        }
+    }
+
+    async fn tracks(dir: &Path, max_queued_chunks: usize) -> Arc<Tracks> {
+        let store = SqliteEventStore::open(&dir.join("events.db"))
+            .await
+            .unwrap();
+        Tracks::new(
+            settings(dir, max_queued_chunks),
+            CommandBus::new(Arc::new(store)),
+        )
+    }
+
+    fn grant() -> IngestGrant {
+        IngestGrant {
+            user_id: "68de7a9d8f40ff41c940c7fb".parse().unwrap(),
+            room_id: "68affe24fabc0702c5d30c29".parse().unwrap(),
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_track_takes_a_bounded_number_of_unacknowledged_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let tracks = tracks(dir.path(), 2).await;
+        let ctx = CommandContext::new(Actor::system());
+        // Nothing runs the writer until this task yields, so every chunk queues.
+        let _opened = tracks.create_file("rec_1", "cam", grant(), ctx).unwrap();
+        let mut refused = 0;
+        for _ in 0..10 {
+            match tracks.write_chunk("rec_1", "cam", Bytes::from_static(b"abc"), None) {
+                Ok(_) => {}
+                Err(IngestError::Busy) => refused += 1,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!(refused, 7, "the queue holds the open and 3 chunks");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn oversized_chunks_and_unknown_tracks_are_refused_before_queueing() {
+        let dir = tempfile::tempdir().unwrap();
+        let tracks = tracks(dir.path(), 4).await;
+        assert!(matches!(
+            tracks.write_chunk("rec_1", "cam", Bytes::from(vec![0; 1025]), None),
+            Err(IngestError::TooLarge(_))
+        ));
+        assert!(matches!(
+            tracks.write_chunk("rec_1", "cam", Bytes::from_static(b"x"), None),
+            Err(IngestError::UnknownTrack)
+        ));
+        assert!(matches!(
+            tracks.create_file(
+                "../etc",
+                "cam",
+                grant(),
+                CommandContext::new(Actor::system())
+            ),
+            Err(IngestError::Rejected(_))
+        ));
+    }
+}

@@ -25,12 +25,12 @@ struct Clips {
 }
 
 /// A 640×480 clip with sound and a 320×240 one without, 10 s each.
-fn clips() -> Clips {
+async fn clips() -> Clips {
     let dir = tempfile::tempdir().expect("temp dir");
     let cam = dir.path().join("cam.webm");
     let screen = dir.path().join("screen.webm");
-    make_webm(&cam, 640, 480, 10, true);
-    make_webm(&screen, 320, 240, 10, false);
+    make_webm(&cam, 640, 480, 10, true).await;
+    make_webm(&screen, 320, 240, 10, false).await;
     Clips {
         _dir: dir,
         cam,
@@ -61,7 +61,7 @@ async fn ingest_and_process(blobs: &str) {
     .await;
     let (user, token, room) = recorded_room(&app).await;
     let room_token = app.room_token(&token, &room).await;
-    let clips = clips();
+    let clips = clips().await;
     let cam = std::fs::read(&clips.cam).unwrap();
     let screen = std::fs::read(&clips.screen).unwrap();
     let drop_after = (cam.len() / 3 / CHUNK) * CHUNK;
@@ -343,5 +343,37 @@ async fn a_track_of_an_unknown_recording_is_refused() {
     let created = &step(&steps, "create-file")["ack"];
     assert_eq!(created["ok"], false);
     assert_eq!(created["status"], 404);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_disk_is_a_clear_error_ack() {
+    let app = TestApp::start(Log::Sqlite).await;
+    let (_, token, room) = recorded_room(&app).await;
+    let room_token = app.room_token(&token, &room).await;
+    // The track's file is /dev/full: every write fails with "no space left".
+    let folder = app.config().ingest_dir().join(REC);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::os::unix::fs::symlink("/dev/full", folder.join("cam.webm")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.bin");
+    std::fs::write(&file, vec![1u8; 1000]).unwrap();
+    let steps = run(&json!({
+        "url": app.recording,
+        "token": room_token,
+        "recordingId": REC,
+        "tracks": [{ "videoId": "cam", "file": file }],
+        "window": 1,
+    }))
+    .await;
+    let sent = &step(&steps, "sent")["ack"];
+    assert_eq!(sent["ok"], false);
+    assert_eq!(sent["status"], 507);
+    assert!(
+        sent["error"]
+            .as_str()
+            .unwrap()
+            .contains("out of disk space")
+    );
     app.stop().await;
 }

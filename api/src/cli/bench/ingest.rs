@@ -187,13 +187,7 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
         .await
         .context("ffmpeg and ffprobe are needed on PATH")?;
     let dir = tempfile::tempdir()?;
-    let config = crate::config::Config {
-        listen: "127.0.0.1:0".parse()?,
-        recording_listen: "127.0.0.1:0".parse()?,
-        data_dir: dir.path().join("server"),
-        ..crate::config::Config::default()
-    };
-    let server = crate::server::Server::start(config).await?;
+    let server = super::embedded_server(&dir.path().join("server")).await?;
     let base = format!("http://{}", server.addr());
     let recording_url = format!(
         "http://{}",
@@ -280,8 +274,10 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     let half = (args.video_secs / 2).max(1);
     let cam = dir.path().join("cam.webm");
     let screen = dir.path().join("screen.webm");
-    make_clip(&cam, 640, 480, half, true).await?;
-    make_clip(&screen, 320, 240, half, false).await?;
+    ffmpeg.test_pattern(&cam, (640, 480), half, true).await?;
+    ffmpeg
+        .test_pattern(&screen, (320, 240), half, false)
+        .await?;
     let steps = node(
         &tools,
         "recording-client.js",
@@ -337,48 +333,5 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
         "| baseline: the same ffmpeg run alone | {direct_secs:.2} | {:.2} |",
         direct_secs / minutes
     );
-    Ok(())
-}
-
-async fn make_clip(
-    path: &Path,
-    width: u32,
-    height: u32,
-    secs: u32,
-    audio: bool,
-) -> anyhow::Result<()> {
-    let mut cmd = tokio::process::Command::new("ffmpeg");
-    cmd.args([
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-    ])
-    .arg(format!(
-        "testsrc=size={width}x{height}:rate=30:duration={secs}"
-    ));
-    if audio {
-        cmd.args(["-f", "lavfi", "-i"]).arg(format!(
-            "sine=frequency=440:sample_rate=48000:duration={secs}"
-        ));
-    }
-    cmd.args([
-        "-c:v",
-        "libvpx",
-        "-b:v",
-        "1M",
-        "-deadline",
-        "realtime",
-        "-cpu-used",
-        "8",
-    ]);
-    if audio {
-        cmd.args(["-c:a", "libopus", "-shortest"]);
-    }
-    let status = cmd.arg(path).status().await?;
-    anyhow::ensure!(status.success(), "ffmpeg could not make a test clip");
     Ok(())
 }
