@@ -391,15 +391,24 @@ async fn transcode(
     })
 }
 
-/// Records progress events, at most one per `progress_interval`, until the run ends.
+/// Records progress events, at most one per `progress_interval`, until the run
+/// ends (its sender is dropped), which it notices at once even while throttled.
 async fn report_progress(
     inner: &Inner,
     recording_id: String,
     attempt: u32,
     mut percent: watch::Receiver<u8>,
 ) {
-    while percent.changed().await.is_ok() {
+    let mut reported = *percent.borrow_and_update();
+    loop {
+        if percent.changed().await.is_err() {
+            return;
+        }
         let value = *percent.borrow_and_update();
+        if value == reported {
+            continue;
+        }
+        reported = value;
         let command = IngestCommand::RecordProgress {
             attempt,
             percent: value,
@@ -415,7 +424,14 @@ async fn report_progress(
             attempt,
             percent: value,
         });
-        tokio::time::sleep(inner.settings.progress_interval).await;
+        let quiet_until = tokio::time::Instant::now() + inner.settings.progress_interval;
+        while percent.has_changed().is_ok() {
+            tokio::select! {
+                _ = tokio::time::sleep_until(quiet_until) => break,
+                // Wakes on every change (left unseen for the next round) and on the end.
+                closed = percent.changed() => if closed.is_err() { return; },
+            }
+        }
     }
 }
 
