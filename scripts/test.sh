@@ -2,7 +2,7 @@
 # Runs every test of the workspace. Needs PostgreSQL: uses the server on
 # 127.0.0.1:5432 when one answers, starts the machine's cluster when it is only
 # stopped, and otherwise starts a throwaway cluster (installing PostgreSQL from
-# Debian's packages when it is missing). Needs Azurite and socket.io-client (npm),
+# Debian's packages when it is missing). Needs Azurite, socket.io-client and socket.io (npm),
 # installed under tests/tools when missing; the tests start their own instances.
 # Needs ffmpeg and ffprobe, installed from Debian's packages when missing.
 set -euo pipefail
@@ -62,15 +62,15 @@ ensure_ffmpeg() {
 
 ensure_node_tools() {
   local bin=tests/tools/node_modules/.bin/azurite-blob
-  if [ -x "$bin" ] && [ -d tests/tools/node_modules/socket.io-client ]; then
-    log "Azurite and socket.io-client are installed"
+  if [ -x "$bin" ] && [ -d tests/tools/node_modules/socket.io-client ] && [ -d tests/tools/node_modules/socket.io ]; then
+    log "Azurite, socket.io-client and socket.io are installed"
   else
     if ! command -v npm >/dev/null; then
       log "installing Node.js and npm"
       export DEBIAN_FRONTEND=noninteractive
       apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
     fi
-    log "installing Azurite and socket.io-client (npm)"
+    log "installing Azurite, socket.io-client and socket.io (npm)"
     npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error >/dev/null
   fi
   ALTEGON_AZURITE_BIN="$(pwd)/$bin"

@@ -31,3 +31,40 @@ fn bench_append_reports_figures_beside_its_baseline() {
     assert!(stdout.contains("sqlite baseline INSERT"), "{stdout}");
     assert!(stdout.contains("ratio event store / baseline"), "{stdout}");
 }
+
+#[test]
+fn bench_ingest_reports_throughput_and_processing_beside_their_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools");
+    let out = binary(dir.path())
+        .args([
+            "bench",
+            "ingest",
+            "--recordings",
+            "2",
+            "--mib-per-recording",
+            "1",
+            "--video-secs",
+            "2",
+            "--tools",
+        ])
+        .arg(&tools)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("| recording server"), "{stdout}");
+    assert!(
+        stdout.contains("| baseline: plain Node socket.io server"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("× the baseline"), "{stdout}");
+    assert!(
+        stdout.contains("| baseline: the same ffmpeg run alone"),
+        "{stdout}"
+    );
+}
