@@ -288,6 +288,8 @@ async fn processing_without_ffmpeg_is_refused_with_503_and_tracks_still_ingest()
         "tracks": [{ "videoId": "cam", "file": file }],
         "chunkBytes": CHUNK,
         "process": {},
+        // Binary chunks over HTTP long-polling too, for clients without websockets.
+        "transports": ["polling"],
     }))
     .await;
     assert_eq!(step(&steps, "stop-writing")["ack"]["size"], 200_000);
