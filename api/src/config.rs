@@ -146,6 +146,15 @@ pub struct Config {
     pub ffprobe_path: PathBuf,
     /// ffmpeg runs at a time (`ALTEGON_PROCESSING_CONCURRENCY`).
     pub processing_concurrency: usize,
+    /// A MaxMind-format city database (`.mmdb`) for session locations
+    /// (`ALTEGON_GEOIP_DATABASE`); without it, clients' declared locations are used.
+    pub geoip_database: Option<PathBuf>,
+    /// Take the client's address from the first `X-Forwarded-For` entry
+    /// (`ALTEGON_TRUST_FORWARDED_FOR`); only behind a proxy that sets it.
+    pub trust_forwarded_for: bool,
+    /// The domain sessions are reported under (`ALTEGON_SESSION_DOMAIN`); the host's
+    /// email domain when unset.
+    pub session_domain: Option<String>,
 }
 
 /// How log lines are written.
@@ -214,6 +223,9 @@ impl Default for Config {
             ffmpeg_path: PathBuf::from("ffmpeg"),
             ffprobe_path: PathBuf::from("ffprobe"),
             processing_concurrency: 2,
+            geoip_database: None,
+            trust_forwarded_for: false,
+            session_domain: None,
         }
     }
 }

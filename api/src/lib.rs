@@ -7,9 +7,11 @@
 
 pub mod auth;
 pub mod cli;
+pub mod client_ip;
 pub mod config;
 pub mod consistency;
 pub mod error;
+pub mod geo;
 pub mod json;
 pub mod recording_server;
 pub mod routes;

@@ -39,6 +39,9 @@ impl Server {
         let summarizer = crate::services::summarizer(&config)?;
         let speech = crate::services::speech(&config)?.map(Arc::new);
         let blob_settings = crate::services::blob_settings(&config)?;
+        let geo = Arc::new(crate::geo::GeoLocator::open(
+            config.geoip_database.as_deref(),
+        )?);
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -78,6 +81,7 @@ impl Server {
             summarizer,
             speech,
             blobs,
+            geo,
         };
         let state_blobs = state.blobs.backend_name();
         let request_id = HeaderName::from_static("x-request-id");

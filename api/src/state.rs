@@ -35,6 +35,8 @@ pub struct AppState {
     pub speech: Option<Arc<crate::speech::SpeechTokens>>,
     /// Recording files and room files.
     pub blobs: altegon_media::BlobStore,
+    /// Session locations.
+    pub geo: Arc<crate::geo::GeoLocator>,
 }
 
 impl AppState {

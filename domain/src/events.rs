@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{MeetingId, ObjectId, RoomId, UserId};
+use crate::ids::{MeetingId, ObjectId, RoomId, SessionId, UserId};
 
 /// What an account may do beyond its own resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -475,6 +475,89 @@ pub struct RoomFilesDeleted {
     pub deleted_at: DateTime<Utc>,
 }
 
+/// Where a session or a participant is, and how that was learnt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    /// City name, or `Unknown`.
+    pub city: String,
+    /// Region (state, province), or `Unknown`.
+    pub region: String,
+    /// ISO 3166-1 alpha-2 code, or `Unknown`.
+    pub country: String,
+    /// Country name, or `Unknown`.
+    pub country_name: String,
+    /// `geoip` (the configured MaxMind database), `declared` (the client said so) or
+    /// `unknown`.
+    pub source: String,
+}
+
+/// A live session of a room began with its first participant (stream
+/// `session-{sessionId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionStarted {
+    /// The session.
+    pub session_id: SessionId,
+    /// The room it is an occurrence of.
+    pub room_id: RoomId,
+    /// The room's owner, whose reports count it.
+    pub host_id: UserId,
+    /// `meeting`, `conference`, `webinar`, `live`, ...
+    pub session_type: String,
+    /// The host's email domain, or the configured domain of the calling app.
+    pub domain: String,
+    /// Where the session is: its first participant's location.
+    pub location: Location,
+    /// Who started it.
+    pub started_by: UserId,
+    /// When.
+    pub started_at: DateTime<Utc>,
+}
+
+/// Someone joined a live session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantJoined {
+    /// The session.
+    pub session_id: SessionId,
+    /// The participant's account.
+    pub user_id: UserId,
+    /// Display name.
+    pub name: String,
+    /// Where they joined from.
+    pub location: Location,
+    /// When.
+    pub joined_at: DateTime<Utc>,
+}
+
+/// Someone left a live session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantLeft {
+    /// The session.
+    pub session_id: SessionId,
+    /// The participant's account.
+    pub user_id: UserId,
+    /// When.
+    pub left_at: DateTime<Utc>,
+}
+
+/// A session ended: its last participant left, or the host ended it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionEnded {
+    /// The session.
+    pub session_id: SessionId,
+    /// `empty` (the last participant left) or `ended` (by the host or an admin).
+    pub reason: String,
+    /// Who ended it, when someone did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<UserId>,
+    /// When.
+    pub ended_at: DateTime<Utc>,
+}
+
 /// Every event the log may hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -505,6 +588,10 @@ pub enum DomainEvent {
     StorageLimitChanged(StorageLimitChanged),
     RoomFileUploaded(RoomFileUploaded),
     RoomFilesDeleted(RoomFilesDeleted),
+    SessionStarted(SessionStarted),
+    ParticipantJoined(ParticipantJoined),
+    ParticipantLeft(ParticipantLeft),
+    SessionEnded(SessionEnded),
 }
 
 /// An event in its stored form.
@@ -572,6 +659,10 @@ pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("StorageLimitChanged", 1),
     ("RoomFileUploaded", 1),
     ("RoomFilesDeleted", 1),
+    ("SessionStarted", 1),
+    ("ParticipantJoined", 1),
+    ("ParticipantLeft", 1),
+    ("SessionEnded", 1),
 ];
 
 /// The current schema version of a type, if the type is known.
@@ -627,6 +718,10 @@ impl DomainEvent {
             Self::StorageLimitChanged(_) => "StorageLimitChanged",
             Self::RoomFileUploaded(_) => "RoomFileUploaded",
             Self::RoomFilesDeleted(_) => "RoomFilesDeleted",
+            Self::SessionStarted(_) => "SessionStarted",
+            Self::ParticipantJoined(_) => "ParticipantJoined",
+            Self::ParticipantLeft(_) => "ParticipantLeft",
+            Self::SessionEnded(_) => "SessionEnded",
         }
     }
 

@@ -124,6 +124,10 @@ typed_id!(
     /// A meeting: title, host, transcript and recording settings.
     MeetingId
 );
+typed_id!(
+    /// One live occurrence of a room, from its first join to its end.
+    SessionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! The pure domain of Altegon Meet: typed ids, the closed set of events, and the
 //! aggregates (User, EmailReservation, Room, Meeting, Recording, StorageAccount,
-//! RoomFiles, Transcript, Chat, IdempotencyClaim) as plain
+//! RoomFiles, Session, Transcript, Chat, IdempotencyClaim) as plain
 //! `decide`/`evolve` functions.
 //!
 //! Nothing here does IO: clocks, ids and password hashes are put into commands by
@@ -19,6 +19,7 @@ pub mod meeting;
 pub mod recording;
 pub mod room;
 pub mod room_files;
+pub mod session;
 pub mod storage;
 pub mod transcript;
 pub mod user;
@@ -27,4 +28,4 @@ pub mod validate;
 pub use aggregate::Aggregate;
 pub use error::DomainError;
 pub use events::{DecodeError, DomainEvent, EncodedEvent};
-pub use ids::{MeetingId, ObjectId, ParseIdError, RoomId, UserId};
+pub use ids::{MeetingId, ObjectId, ParseIdError, RoomId, SessionId, UserId};

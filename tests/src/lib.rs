@@ -3,4 +3,5 @@
 //! socket.io client with the media it sends.
 
 pub mod azurite;
+pub mod mmdb;
 pub mod recording_client;

@@ -1,11 +1,9 @@
 //! Request extractors: [`AuthUser`] (a valid access token is required) and
 //! [`CommandCtx`] (everything a command records about its request).
 
-use std::net::SocketAddr;
-
 use altegon_commands::{Actor, CommandContext};
 use altegon_domain::UserId;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
@@ -124,10 +122,8 @@ impl FromRequestParts<AppState> for CommandCtx {
         if let Some(correlation) = header("x-correlation-id") {
             ctx.correlation_id = correlation;
         }
-        ctx.client_ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        ctx.client_ip = crate::client_ip::client_ip(parts, state.config.trust_forwarded_for)
+            .map(|ip| ip.to_string());
         if let Some(value) = parts.headers.get("idempotency-key") {
             let key = value.to_str().ok().filter(|k| {
                 !k.is_empty()

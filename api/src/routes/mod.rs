@@ -7,8 +7,10 @@ pub mod meetings;
 pub mod metrics;
 pub mod openapi;
 pub mod recordings;
+pub mod reporting;
 pub mod room_files;
 pub mod rooms;
+pub mod sessions;
 pub mod storage;
 pub mod transcripts;
 
@@ -30,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .merge(storage::router())
         .merge(room_files::router())
         .merge(blobs::router())
+        .merge(sessions::router())
+        .merge(reporting::router())
 }
 
 /// Parses an id from the path or body, naming the field when it is malformed.

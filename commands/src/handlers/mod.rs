@@ -5,6 +5,7 @@
 pub mod meetings;
 pub mod recordings;
 pub mod rooms;
+pub mod sessions;
 pub mod storage;
 pub mod transcripts;
 pub mod users;

@@ -5,6 +5,7 @@ pub mod recording_processing;
 pub mod recordings;
 pub mod room_files;
 pub mod rooms;
+pub mod sessions;
 pub mod storage;
 pub mod transcripts;
 pub mod users;
@@ -24,5 +25,6 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(storage::StorageProjection),
         Arc::new(room_files::RoomFilesProjection),
         Arc::new(recording_processing::RecordingProcessingProjection),
+        Arc::new(sessions::SessionsProjection),
     ]
 }

@@ -9,6 +9,7 @@ mod recording_ingest;
 mod recordings;
 mod room_files;
 mod rooms;
+mod sessions;
 mod storage;
 mod support;
 mod transcripts;

@@ -113,6 +113,25 @@ impl TestApp {
         self.server = Some(server);
     }
 
+    /// Stops the server, runs `seed` with a command bus on its event log, and starts
+    /// the server again (its projections then catch up). For histories a client
+    /// cannot make, such as sessions on past days.
+    #[allow(dead_code)]
+    pub async fn seed_log<F>(&mut self, seed: F)
+    where
+        F: AsyncFnOnce(&altegon_commands::CommandBus),
+    {
+        if let Some(server) = self.server.take() {
+            server.stop().await.expect("server stops");
+        }
+        let store = altegon_api::stores::open_event_store(&self.config)
+            .await
+            .expect("open the log");
+        seed(&altegon_commands::CommandBus::new(store.clone())).await;
+        store.close().await;
+        self.restart().await;
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))

@@ -1,0 +1,238 @@
+//! `GET /reporting/*`: the dashboard's analytics over completed sessions, with
+//! the reference's filters. An empty filter value means no filter; a user sees the
+//! sessions they hosted, an admin any host's (`userID`).
+
+use altegon_domain::UserId;
+use altegon_projections::models::sessions::{self, ReportFilter};
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::parse_id;
+use crate::auth::AuthUser;
+use crate::consistency::Consistent;
+use crate::error::Error;
+use crate::state::AppState;
+
+/// `/reporting/*`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reporting/total-sessions-for-user", get(total))
+        .route(
+            "/reporting/total-sessions-aggregation-for-user",
+            get(aggregation),
+        )
+        .route(
+            "/reporting/total-sessions-statistics-for-user",
+            get(statistics),
+        )
+        .route(
+            "/reporting/total-sessions-by-location-for-user",
+            get(by_location),
+        )
+        .route(
+            "/reporting/total-sessions-and-participants-count-by-location-for-user",
+            get(participants_by_location),
+        )
+}
+
+/// The reference's query parameters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportQuery {
+    domain: Option<String>,
+    session_type: Option<String>,
+    country_code: Option<String>,
+    country_name: Option<String>,
+    city_name: Option<String>,
+    start_date_range: Option<String>,
+    end_date_range: Option<String>,
+    #[serde(rename = "userID")]
+    user_id: Option<String>,
+}
+
+fn present(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// A date or date-time as the read model stores times; a bare date is the day's
+/// first (`end`: last) millisecond.
+fn date(field: &str, value: &Option<String>, end: bool) -> Result<Option<String>, Error> {
+    let Some(value) = present(value) else {
+        return Ok(None);
+    };
+    let time = if let Ok(t) = DateTime::parse_from_rfc3339(&value) {
+        t.with_timezone(&Utc)
+    } else if let Ok(d) = NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
+        let t = if end {
+            d.and_hms_milli_opt(23, 59, 59, 999)
+        } else {
+            d.and_hms_opt(0, 0, 0)
+        };
+        t.map(|t| t.and_utc()).ok_or_else(|| {
+            Error::invalid(
+                field,
+                "must be a date (YYYY-MM-DD) or an ISO 8601 date-time",
+            )
+        })?
+    } else {
+        return Err(Error::invalid(
+            field,
+            "must be a date (YYYY-MM-DD) or an ISO 8601 date-time",
+        ));
+    };
+    Ok(Some(altegon_projections::api_time(time)))
+}
+
+impl ReportQuery {
+    /// The filter the caller may run: their own sessions, or any host's for admins.
+    pub fn filter(&self, user: &AuthUser) -> Result<ReportFilter, Error> {
+        let host = match present(&self.user_id) {
+            Some(id) => {
+                let id: UserId = parse_id("userID", &id)?;
+                user.may_act_for(&id)?;
+                id
+            }
+            None => user.id,
+        };
+        let start = date("startDateRange", &self.start_date_range, false)?;
+        let end = date("endDateRange", &self.end_date_range, true)?;
+        if let (Some(s), Some(e)) = (&start, &end)
+            && s > e
+        {
+            return Err(Error::invalid(
+                "endDateRange",
+                "must not be before startDateRange",
+            ));
+        }
+        Ok(ReportFilter {
+            host_id: host.to_string(),
+            domain: present(&self.domain).map(|d| d.to_lowercase()),
+            session_type: present(&self.session_type).map(|t| t.to_lowercase()),
+            country_code: present(&self.country_code).map(|c| c.to_uppercase()),
+            country_name: present(&self.country_name),
+            city: present(&self.city_name),
+            start,
+            end,
+        })
+    }
+}
+
+async fn total(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Query(query): Query<ReportQuery>,
+) -> Result<impl IntoResponse, Error> {
+    let filter = query.filter(&user)?;
+    let total = sessions::total_sessions(state.read_pool(), &filter).await?;
+    Ok(Json(
+        json!({ "success": true, "data": { "totalSessions": total } }),
+    ))
+}
+
+async fn aggregation(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Query(query): Query<ReportQuery>,
+) -> Result<impl IntoResponse, Error> {
+    let filter = query.filter(&user)?;
+    let rows = sessions::per_day_and_domain(state.read_pool(), &filter).await?;
+    let mut days: Vec<serde_json::Value> = Vec::new();
+    let mut current: Option<(String, Vec<serde_json::Value>)> = None;
+    for (day, domain, count) in rows {
+        if current.as_ref().is_some_and(|(d, _)| *d != day)
+            && let Some((d, counts)) = current.take()
+        {
+            days.push(day_entry(&d, counts));
+        }
+        current
+            .get_or_insert_with(|| (day.clone(), Vec::new()))
+            .1
+            .push(json!({ "domain": domain, "count": count }));
+    }
+    if let Some((d, counts)) = current {
+        days.push(day_entry(&d, counts));
+    }
+    Ok(Json(json!({ "success": true, "data": days })))
+}
+
+fn day_entry(day: &str, counts: Vec<serde_json::Value>) -> serde_json::Value {
+    json!({ "domainCounts": counts, "date": format!("{day}T00:00:00.000Z") })
+}
+
+async fn statistics(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Query(query): Query<ReportQuery>,
+) -> Result<impl IntoResponse, Error> {
+    let filter = query.filter(&user)?;
+    let by_type = sessions::per_type(state.read_pool(), &filter).await?;
+    let total: i64 = by_type.iter().map(|(_, n)| n).sum();
+    Ok(Json(json!({
+        "success": true,
+        "data": {
+            "totalSessions": total,
+            "totalSessionsByType": by_type
+                .into_iter()
+                .map(|(t, n)| json!({ "sessionType": t, "totalSessions": n }))
+                .collect::<Vec<_>>(),
+        },
+    })))
+}
+
+async fn by_location(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Query(query): Query<ReportQuery>,
+) -> Result<impl IntoResponse, Error> {
+    let filter = query.filter(&user)?;
+    let rows = sessions::per_location(state.read_pool(), &filter).await?;
+    Ok(Json(json!({
+        "success": true,
+        "data": rows
+            .into_iter()
+            .map(|(city, region, country, country_name, count)| json!({
+                "_id": {
+                    "city": city,
+                    "region": region,
+                    "country": country,
+                    "country_name": country_name,
+                },
+                "count": count,
+            }))
+            .collect::<Vec<_>>(),
+    })))
+}
+
+async fn participants_by_location(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Query(query): Query<ReportQuery>,
+) -> Result<impl IntoResponse, Error> {
+    let filter = query.filter(&user)?;
+    let rows = sessions::sessions_and_participants_per_city(state.read_pool(), &filter).await?;
+    Ok(Json(json!({
+        "success": true,
+        "data": rows
+            .into_iter()
+            .map(|(city, sessions, participants)| json!({
+                "_id": city,
+                "totalSessions": sessions,
+                "totalParticipants": participants,
+            }))
+            .collect::<Vec<_>>(),
+    })))
+}
