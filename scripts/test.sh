@@ -2,9 +2,11 @@
 # Runs every test of the workspace. Needs PostgreSQL: uses the server on
 # 127.0.0.1:5432 when one answers, starts the machine's cluster when it is only
 # stopped, and otherwise starts a throwaway cluster (installing PostgreSQL from
-# Debian's packages when it is missing). Needs Azurite, socket.io-client and socket.io (npm),
-# installed under tests/tools when missing; the tests start their own instances.
-# Needs ffmpeg and ffprobe, installed from Debian's packages when missing.
+# Debian's packages when it is missing). Needs Azurite, socket.io-client, socket.io
+# and playwright-core (npm), installed under tests/tools when missing; the tests
+# start their own instances.
+# Needs ffmpeg and ffprobe, and headless Chromium for the dashboard test, installed
+# from Debian's packages when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,17 +62,29 @@ ensure_ffmpeg() {
   apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
 }
 
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    log "Chromium is installed"
+    return
+  fi
+  log "installing Chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}
+
 ensure_node_tools() {
   local bin=tests/tools/node_modules/.bin/azurite-blob
-  if [ -x "$bin" ] && [ -d tests/tools/node_modules/socket.io-client ] && [ -d tests/tools/node_modules/socket.io ]; then
-    log "Azurite, socket.io-client and socket.io are installed"
+  local modules=tests/tools/node_modules
+  if [ -x "$bin" ] && [ -d $modules/socket.io-client ] && [ -d $modules/socket.io ] &&
+    [ -d $modules/playwright-core ]; then
+    log "the npm tools are installed"
   else
     if ! command -v npm >/dev/null; then
       log "installing Node.js and npm"
       export DEBIAN_FRONTEND=noninteractive
       apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
     fi
-    log "installing Azurite, socket.io-client and socket.io (npm)"
+    log "installing the npm tools (Azurite, socket.io-client, socket.io, playwright-core)"
     npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error >/dev/null
   fi
   ALTEGON_AZURITE_BIN="$(pwd)/$bin"
@@ -80,6 +94,7 @@ ensure_node_tools() {
 ensure_postgres
 ensure_node_tools
 ensure_ffmpeg
+ensure_chromium
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"

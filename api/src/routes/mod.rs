@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod blobs;
+pub mod dashboard;
 pub mod health;
 pub mod meetings;
 pub mod metrics;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(blobs::router())
         .merge(sessions::router())
         .merge(reporting::router())
+        .merge(dashboard::router())
 }
 
 /// Parses an id from the path or body, naming the field when it is malformed.

@@ -2,6 +2,7 @@
 //! talks to it over HTTP, as clients do. One binary, a module per feature.
 
 mod auth;
+mod dashboard;
 mod health;
 mod meetings;
 mod openapi;

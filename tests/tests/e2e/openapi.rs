@@ -22,7 +22,8 @@ async fn every_documented_route_is_served() {
             .replace("{recordingId}", "1_1")
             .replace("{fileName}", "a.mp4")
             .replace("{filename}", "a.txt")
-            .replace("{path}", "a/b");
+            .replace("{path}", "a/b")
+            .replace("{sessionId}", id);
         for method in operations.as_object().unwrap().keys() {
             let request = match method.as_str() {
                 "get" => app.client.get(format!("{}{concrete}", app.base)),

@@ -49,14 +49,14 @@ fn database(dir: &std::path::Path) -> std::path::PathBuf {
 
 /// What the test knows of one session, to compute expected reports.
 #[derive(Debug, Clone)]
-struct Known {
-    host: String,
-    session_type: String,
-    domain: String,
-    place: (String, String, String, String),
-    day: String,
-    completed: bool,
-    participants: i64,
+pub(crate) struct Known {
+    pub(crate) host: String,
+    pub(crate) session_type: String,
+    pub(crate) domain: String,
+    pub(crate) place: (String, String, String, String),
+    pub(crate) day: String,
+    pub(crate) completed: bool,
+    pub(crate) participants: i64,
 }
 
 async fn post_from(
@@ -98,7 +98,7 @@ async fn report_data(app: &TestApp, token: &str, route: &str, query: &[(&str, &s
 }
 
 /// Sessions of past days, written to the log as the commands would.
-async fn seed(bus: &CommandBus, host: UserId, room: RoomId, known: &mut Vec<Known>) {
+pub(crate) async fn seed(bus: &CommandBus, host: UserId, room: RoomId, known: &mut Vec<Known>) {
     let ctx = &CommandContext::new(Actor::system());
     let caller = Caller {
         user_id: host,
@@ -182,7 +182,7 @@ async fn seed(bus: &CommandBus, host: UserId, room: RoomId, known: &mut Vec<Know
     }
 }
 
-fn matches(k: &Known, host: &str, query: &[(&str, &str)]) -> bool {
+pub(crate) fn matches(k: &Known, host: &str, query: &[(&str, &str)]) -> bool {
     if k.host != host || !k.completed {
         return false;
     }
