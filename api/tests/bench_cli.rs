@@ -68,3 +68,42 @@ fn bench_ingest_reports_throughput_and_processing_beside_their_baselines() {
         "{stdout}"
     );
 }
+
+#[test]
+fn bench_reporting_reports_each_route_beside_its_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = std::env::var("ALTEGON_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let out = binary(dir.path())
+        .args([
+            "bench",
+            "reporting",
+            "--sessions",
+            "2000",
+            "--participants",
+            "2",
+            "--hosts",
+            "2",
+            "--requests",
+            "10",
+            "--pg-url",
+            &pg,
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for route in [
+        "GET total",
+        "GET per day and domain",
+        "GET by location",
+        "query alone: statistics",
+    ] {
+        assert!(stdout.contains(route), "{route} missing: {stdout}");
+    }
+    assert!(stdout.contains("target: p99 under 50 ms"), "{stdout}");
+}

@@ -10,8 +10,11 @@
 //!   connections, against `pgbench` running the same `SELECT` at the same concurrency.
 //! - `bench upload`: a large HTTP upload's throughput and memory.
 //! - `bench ingest`: the recording server's throughput and processing time.
+//! - `bench reporting`: the reporting routes on a million sessions, beside their
+//!   queries alone.
 
 mod ingest;
+mod reporting;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -47,6 +50,9 @@ pub enum BenchCommand {
     /// Recording-server chunk throughput with concurrent recordings, beside a plain
     /// Node socket.io server; processing time per minute of video, beside ffmpeg alone.
     Ingest(ingest::IngestArgs),
+    /// Each reporting route over one month of a million sessions on PostgreSQL,
+    /// beside the same query without HTTP.
+    Reporting(reporting::ReportingArgs),
 }
 
 /// `bench upload` options.
@@ -134,6 +140,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::List(args) => list(args).await?,
         BenchCommand::Upload(args) => upload(args).await?,
         BenchCommand::Ingest(args) => ingest::ingest(args).await?,
+        BenchCommand::Reporting(args) => reporting::reporting(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -781,16 +788,7 @@ async fn list(args: ListArgs) -> anyhow::Result<()> {
 
 async fn list_in(args: &ListArgs, url: &str) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let config = crate::config::Config {
-        listen: "127.0.0.1:0".parse()?,
-        recording_listen: "127.0.0.1:0".parse()?,
-        data_dir: dir.path().to_path_buf(),
-        event_store: url.to_owned(),
-        database_url: Some(url.to_owned()),
-        pg_max_connections: 16,
-        ..crate::config::Config::default()
-    };
-    let server = crate::server::Server::start(config).await?;
+    let server = postgres_server(dir.path(), url).await?;
     let base = format!("http://{}", server.addr());
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.connections)
@@ -935,6 +933,20 @@ fn reset_peak_memory() {
 }
 
 const UPLOAD_CHUNK: usize = 256 * 1024;
+
+/// A server with its log and read models in the PostgreSQL database at `url`.
+async fn postgres_server(data_dir: &Path, url: &str) -> anyhow::Result<crate::server::Server> {
+    let config = crate::config::Config {
+        listen: "127.0.0.1:0".parse()?,
+        recording_listen: "127.0.0.1:0".parse()?,
+        data_dir: data_dir.to_path_buf(),
+        event_store: url.to_owned(),
+        database_url: Some(url.to_owned()),
+        pg_max_connections: 16,
+        ..crate::config::Config::default()
+    };
+    crate::server::Server::start(config).await
+}
 
 /// A server on the embedded defaults in `data_dir`, on free ports.
 async fn embedded_server(data_dir: &Path) -> anyhow::Result<crate::server::Server> {

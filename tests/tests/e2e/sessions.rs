@@ -76,6 +76,24 @@ async fn post_from(
         .unwrap()
 }
 
+/// `POST /sessions/{session}/{action}` from `ip`, without a body's fields.
+async fn act(
+    app: &TestApp,
+    token: &str,
+    ip: &str,
+    session: &str,
+    action: &str,
+) -> reqwest::Response {
+    post_from(
+        app,
+        token,
+        ip,
+        &format!("/sessions/{session}/{action}"),
+        json!({}),
+    )
+    .await
+}
+
 async fn report(
     app: &TestApp,
     token: &str,
@@ -366,14 +384,7 @@ async fn sessions_and_reports_work_end_to_end() {
         json!({ "city": "Lahore", "region": "Punjab", "country": "PK", "country_name": "Pakistan" })
     );
     assert_eq!(s["data"]["participants"][0]["name"], "Haseeb Asif");
-    let r = post_from(
-        &app,
-        &g1,
-        "10.2.0.7",
-        &format!("/sessions/{meeting}/join"),
-        json!({}),
-    )
-    .await;
+    let r = act(&app, &g1, "10.2.0.7", &meeting, "join").await;
     assert_eq!(r.status(), 200);
     let r = post_from(
         &app,
@@ -418,53 +429,18 @@ async fn sessions_and_reports_work_end_to_end() {
         );
     }
     // Joining twice changes nothing; a guest may not end it; leaving twice is refused.
-    let r = post_from(
-        &app,
-        &g1,
-        "10.2.0.7",
-        &format!("/sessions/{meeting}/join"),
-        json!({}),
-    )
-    .await;
+    let r = act(&app, &g1, "10.2.0.7", &meeting, "join").await;
     assert_eq!(
         r.json::<Value>().await.unwrap()["data"]["participantsCount"],
         4
     );
-    let r = post_from(
-        &app,
-        &g1,
-        "10.2.0.7",
-        &format!("/sessions/{meeting}/end"),
-        json!({}),
-    )
-    .await;
+    let r = act(&app, &g1, "10.2.0.7", &meeting, "end").await;
     assert_eq!(r.status(), 403);
-    let r = post_from(
-        &app,
-        &g1,
-        "10.2.0.7",
-        &format!("/sessions/{meeting}/leave"),
-        json!({}),
-    )
-    .await;
+    let r = act(&app, &g1, "10.2.0.7", &meeting, "leave").await;
     assert_eq!(r.status(), 200);
-    let r = post_from(
-        &app,
-        &g1,
-        "10.2.0.7",
-        &format!("/sessions/{meeting}/leave"),
-        json!({}),
-    )
-    .await;
+    let r = act(&app, &g1, "10.2.0.7", &meeting, "leave").await;
     assert_eq!(r.status(), 409);
-    let r = post_from(
-        &app,
-        &host_token,
-        "10.1.0.5",
-        &format!("/sessions/{meeting}/end"),
-        json!({}),
-    )
-    .await;
+    let r = act(&app, &host_token, "10.1.0.5", &meeting, "end").await;
     assert_eq!(r.status(), 200);
     let s: Value = r.json().await.unwrap();
     assert_eq!(s["data"]["status"], "completed");
@@ -475,14 +451,7 @@ async fn sessions_and_reports_work_end_to_end() {
             .iter()
             .all(|p| p["present"] == false)
     );
-    let r = post_from(
-        &app,
-        &g1,
-        "10.2.0.7",
-        &format!("/sessions/{meeting}/join"),
-        json!({}),
-    )
-    .await;
+    let r = act(&app, &g1, "10.2.0.7", &meeting, "join").await;
     assert_eq!(r.status(), 409, "an ended session takes no one");
     known.push(Known {
         host: host.clone(),
@@ -513,14 +482,7 @@ async fn sessions_and_reports_work_end_to_end() {
         .as_str()
         .unwrap()
         .to_owned();
-    let r = post_from(
-        &app,
-        &g1,
-        "10.3.0.1",
-        &format!("/sessions/{live}/leave"),
-        json!({}),
-    )
-    .await;
+    let r = act(&app, &g1, "10.3.0.1", &live, "leave").await;
     assert_eq!(
         r.json::<Value>().await.unwrap()["data"]["status"],
         "completed"

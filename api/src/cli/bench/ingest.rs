@@ -36,6 +36,37 @@ pub struct IngestArgs {
     tools: PathBuf,
 }
 
+/// Registers `email` (password `AB1239001`) and signs in: the id and a token.
+pub(super) async fn register_and_login(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+) -> anyhow::Result<(String, String)> {
+    let body: Value = client
+        .post(format!("{base}/auth/register"))
+        .json(&json!({ "email": email, "fName": "Bench", "lName": "User", "phoneNumber": "1", "country": "PK", "password": "AB1239001" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let user = body["data"]["user"]["_id"]
+        .as_str()
+        .context("register failed")?
+        .to_owned();
+    let body: Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&json!({ "userName": email, "password": "AB1239001" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = body["data"]["token"]
+        .as_str()
+        .context("login failed")?
+        .to_owned();
+    Ok((user, token))
+}
+
 /// A user with a room and started recordings on a running server.
 pub(super) struct BenchOwner {
     pub client: reqwest::Client,
@@ -48,29 +79,7 @@ impl BenchOwner {
     /// Registers, logs in, creates a room and starts `recordings` in it.
     pub(super) async fn create(base: &str, recordings: &[String]) -> anyhow::Result<Self> {
         let client = reqwest::Client::new();
-        let email = "bench@example.com";
-        let body: Value = client
-            .post(format!("{base}/auth/register"))
-            .json(&json!({ "email": email, "fName": "Bench", "lName": "User", "phoneNumber": "1", "country": "PK", "password": "AB1239001" }))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let user = body["data"]["user"]["_id"]
-            .as_str()
-            .context("register failed")?
-            .to_owned();
-        let body: Value = client
-            .post(format!("{base}/auth/login"))
-            .json(&json!({ "userName": email, "password": "AB1239001" }))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let token = body["data"]["token"]
-            .as_str()
-            .context("login failed")?
-            .to_owned();
+        let (user, token) = register_and_login(&client, base, "bench@example.com").await?;
         let body: Value = client
             .post(format!("{base}/room/create"))
             .bearer_auth(&token)
