@@ -88,8 +88,12 @@ async fn reporting_in(args: &ReportingArgs, url: &str) -> anyhow::Result<()> {
     fill_participants(&pool, args.sessions, args.participants).await?;
     println!("  {:.1} s", started.elapsed().as_secs_f64());
     // As autovacuum leaves a settled table: statistics and the visibility map.
-    sqlx::query("VACUUM ANALYZE sessions").execute(&pool).await?;
-    sqlx::query("ANALYZE session_participants").execute(&pool).await?;
+    sqlx::query("VACUUM ANALYZE sessions")
+        .execute(&pool)
+        .await?;
+    sqlx::query("ANALYZE session_participants")
+        .execute(&pool)
+        .await?;
 
     println!(
         "bench reporting: {} sessions × {} participants over {} hosts (all of 2025), one-month ranges, {} requests per route, {} concurrent, PostgreSQL read model",
