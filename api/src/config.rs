@@ -155,6 +155,11 @@ pub struct Config {
     /// The domain sessions are reported under (`ALTEGON_SESSION_DOMAIN`); the host's
     /// email domain when unset.
     pub session_domain: Option<String>,
+    /// Largest realtime room message in bytes (`ALTEGON_REALTIME_MAX_MESSAGE_BYTES`).
+    pub realtime_max_message_bytes: usize,
+    /// Room messages one socket may send per second, with a burst of twice that
+    /// (`ALTEGON_REALTIME_MESSAGES_PER_SECOND`).
+    pub realtime_messages_per_second: u32,
 }
 
 /// How log lines are written.
@@ -226,6 +231,8 @@ impl Default for Config {
             geoip_database: None,
             trust_forwarded_for: false,
             session_domain: None,
+            realtime_max_message_bytes: 64 * 1024,
+            realtime_messages_per_second: 50,
         }
     }
 }
@@ -295,6 +302,12 @@ impl Config {
             return Err(ConfigError::Unacceptable {
                 key: "ALTEGON_PROCESSING_CONCURRENCY",
                 message: "processing concurrency and queued chunks must be at least 1".into(),
+            });
+        }
+        if config.realtime_messages_per_second == 0 || config.realtime_max_message_bytes == 0 {
+            return Err(ConfigError::Unacceptable {
+                key: "ALTEGON_REALTIME_MESSAGES_PER_SECOND",
+                message: "realtime message rate and size limits must be at least 1".into(),
             });
         }
         if !config.recording_path.starts_with('/') {

@@ -13,6 +13,7 @@ pub mod consistency;
 pub mod error;
 pub mod geo;
 pub mod json;
+pub mod realtime;
 pub mod recording_server;
 pub mod routes;
 pub mod server;

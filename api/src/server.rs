@@ -84,11 +84,14 @@ impl Server {
             geo,
         };
         let state_blobs = state.blobs.backend_name();
+        let relay = crate::realtime::relay(&config, state.keys.clone(), state.bus.clone());
         let request_id = HeaderName::from_static("x-request-id");
         let app = crate::routes::router()
             .layer(axum::middleware::from_fn(crate::routes::metrics::track))
             .layer(DefaultBodyLimit::max(config.max_json_body_bytes))
             .with_state(state)
+            .layer(relay.room_data.0.clone())
+            .layer(relay.meet_api.0.clone())
             .layer(PropagateRequestIdLayer::new(request_id.clone()))
             .layer(TraceLayer::new_for_http())
             .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
@@ -100,6 +103,8 @@ impl Server {
             )
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|s| *s).await;
+                relay.room_data.1.close().await;
+                relay.meet_api.1.close().await;
             })
             .await;
             recording.finish().await;

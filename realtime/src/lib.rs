@@ -1,5 +1,14 @@
-//! Realtime rooms: the Socket.IO (and plain WebSocket) relay that pushes room
-//! messages and domain events from the log to the sockets of a room.
+//! Realtime rooms: the Socket.IO relay of the web client. A room token admits a
+//! socket to its room; room messages (chat, mic requests, whiteboard, host
+//! controls, …) are checked and passed to the room's other sockets; chat is
+//! recorded through the commands.
 //!
-//! Not built yet; the crate holds its place in the workspace's dependency graph.
+//! Data flow: socket → [`relay`] (token, size, rate and grant checks) → the other
+//! sockets of the room, and the command bus for what must be kept.
 #![warn(missing_docs)]
+
+pub mod catalog;
+pub mod relay;
+pub mod rooms;
+
+pub use relay::{RelaySettings, RoomAccess, RoomAuth, RoomRelay};

@@ -6,6 +6,7 @@ mod dashboard;
 mod health;
 mod meetings;
 mod openapi;
+mod realtime;
 mod recording_ingest;
 mod recordings;
 mod room_files;

@@ -1,0 +1,431 @@
+//! The room data socket (`/erizocontroller/socket.io`) and the Meet APIs socket
+//! (`/socket.io`, `room.join`). A room token admits a socket to its room; each
+//! message of the catalogue is checked (size, rate, sender's grant) and passed to
+//! the other sockets of the room; chat is recorded on the room's meeting.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use altegon_commands::handlers::transcripts::post_chat_message;
+use altegon_commands::{Actor, CommandBus, CommandContext};
+use altegon_domain::{RoomId, UserId};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use socketioxide::extract::{AckSender, SocketRef, TryData};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::layer::SocketIoLayer;
+use socketioxide::{ParserConfig, SocketIo};
+
+use crate::catalog::{Effect, MESSAGES, MessageType, Sender};
+use crate::rooms::{Member, Rooms};
+
+/// What a room token grants, as the API verified it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomAccess {
+    /// The holder.
+    pub user_id: UserId,
+    /// The room.
+    pub room_id: RoomId,
+    /// The token's id (a removed participant's token stays refused).
+    pub token_id: String,
+    /// Host controls (the room-admin grant).
+    pub host: bool,
+    /// May send room messages (the publish-data grant).
+    pub publish_data: bool,
+}
+
+/// Verifies room tokens. The API implements it with its JWT keys.
+pub trait RoomAuth: Send + Sync + 'static {
+    /// The access a token gives, or why it is refused.
+    fn authorize(&self, token: &str) -> Result<RoomAccess, String>;
+}
+
+/// Limits of the relay.
+#[derive(Debug, Clone, Copy)]
+pub struct RelaySettings {
+    /// Largest message, in bytes of JSON.
+    pub max_message_bytes: usize,
+    /// Messages a socket may send per second (with a burst of twice that).
+    pub messages_per_second: u32,
+}
+
+/// Why a connection was refused (the client's `connect_error`).
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Handshake {
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// Who a queued message goes to.
+#[derive(Debug, Clone, Copy)]
+enum Audience {
+    /// The room but the sender.
+    Others,
+    /// The whole room.
+    Everyone,
+}
+
+type Outbox = tokio::sync::mpsc::Sender<(Audience, &'static str, Value)>;
+
+/// Most messages a socket may have waiting to be relayed.
+const OUTBOX: usize = 256;
+
+/// A per-socket token bucket.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+struct Shared {
+    auth: Arc<dyn RoomAuth>,
+    bus: CommandBus,
+    rooms: Rooms,
+    settings: RelaySettings,
+}
+
+/// The relay's two Socket.IO layers.
+pub struct RoomRelay {
+    /// `/erizocontroller/socket.io`.
+    pub room_data: (SocketIoLayer, SocketIo),
+    /// `/socket.io`.
+    pub meet_api: (SocketIoLayer, SocketIo),
+}
+
+impl RoomRelay {
+    /// Builds both sockets over one room registry.
+    pub fn new(auth: Arc<dyn RoomAuth>, bus: CommandBus, settings: RelaySettings) -> Self {
+        let shared = Arc::new(Shared {
+            auth,
+            bus,
+            rooms: Rooms::default(),
+            settings,
+        });
+        let build = |path: &str| {
+            // The transport takes more than a message may hold, so that an
+            // oversized message gets an error event rather than a dropped socket.
+            let max = (settings.max_message_bytes * 4).max(1024 * 1024);
+            SocketIo::builder()
+                .req_path(path.to_owned())
+                .max_payload(max as u64)
+                // Room bursts (a whiteboard stroke storm) must not overflow a
+                // receiver's queue of outgoing packets.
+                .max_buffer_size(4096)
+                .ws_max_message_size(max)
+                .with_parser(ParserConfig::common().max_incoming_binary_buf_size(max))
+                .build_layer()
+        };
+        let room_data = build("/erizocontroller/socket.io");
+        let meet_api = build("/socket.io");
+        let on_connect = {
+            let shared = shared.clone();
+            move |s: SocketRef| {
+                admit(&s, &shared);
+                async {}
+            }
+        };
+        let check_token = {
+            let shared = shared.clone();
+            move |s: SocketRef, TryData(handshake): TryData<Handshake>| {
+                let shared = shared.clone();
+                async move { authenticate(&s, &shared, handshake.unwrap_or_default().token) }
+            }
+        };
+        room_data.1.ns("/", on_connect.with(check_token));
+        let on_meet_connect = {
+            let shared = shared.clone();
+            move |s: SocketRef| {
+                s.on("room.join", {
+                    let shared = shared.clone();
+                    move |s: SocketRef, ack: AckSender, TryData(body): TryData<Handshake>| {
+                        let shared = shared.clone();
+                        async move {
+                            let token = body.ok().and_then(|b| b.token);
+                            let answer = match authenticate(&s, &shared, token) {
+                                Ok(()) => {
+                                    admit(&s, &shared);
+                                    let access = s.extensions.get::<RoomAccess>();
+                                    json!({
+                                        "ok": true,
+                                        "roomId": access.as_ref().map(|a| a.room_id.to_string()),
+                                        "participants": access.map_or(0, |a| shared.rooms.participants(a.room_id)),
+                                    })
+                                }
+                                Err(e) => json!({ "ok": false, "status": 401, "error": e.0 }),
+                            };
+                            let _ = ack.send(&answer);
+                        }
+                    }
+                });
+                async {}
+            }
+        };
+        meet_api.1.ns("/", on_meet_connect);
+        Self {
+            room_data,
+            meet_api,
+        }
+    }
+}
+
+fn authenticate(s: &SocketRef, shared: &Shared, token: Option<String>) -> Result<(), Refused> {
+    let token = token
+        .or_else(|| query_token(s))
+        .ok_or_else(|| Refused("a room token is required (auth: { token })".into()))?;
+    let access = shared
+        .auth
+        .authorize(&token)
+        .map_err(|e| Refused(format!("room token refused: {e}")))?;
+    if shared.rooms.is_removed(access.room_id, &access.token_id) {
+        return Err(Refused(
+            "you were removed from this room; ask the host for a new token".into(),
+        ));
+    }
+    s.extensions.insert(access);
+    Ok(())
+}
+
+fn query_token(s: &SocketRef) -> Option<String> {
+    let query = s.req_parts().uri.query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+}
+
+fn room_name(room: RoomId) -> String {
+    format!("room:{room}")
+}
+
+/// Puts an authenticated socket in its room and wires its handlers. Everything a
+/// socket sends is relayed by one task per socket, in the order it was sent.
+fn admit(s: &SocketRef, shared: &Arc<Shared>) {
+    let Some(access) = s.extensions.get::<RoomAccess>() else {
+        let _ = s.clone().disconnect();
+        return;
+    };
+    let room = room_name(access.room_id);
+    s.join(room.clone());
+    shared.rooms.join(
+        access.room_id,
+        &s.id.to_string(),
+        Member {
+            user_id: access.user_id,
+            token_id: access.token_id.clone(),
+        },
+    );
+    let (outbox, mut queued) =
+        tokio::sync::mpsc::channel::<(Audience, &'static str, Value)>(OUTBOX);
+    {
+        let s = s.clone();
+        let room = room.clone();
+        tokio::spawn(async move {
+            while let Some((audience, event, payload)) = queued.recv().await {
+                let to = match audience {
+                    Audience::Others => s.to(room.clone()),
+                    Audience::Everyone => s.within(room.clone()),
+                };
+                let _ = to.emit(event, &payload).await;
+            }
+        });
+    }
+    let connected = json!({
+        "type": "room_connected",
+        "id": access.user_id.to_string(),
+        "socketId": s.id.to_string(),
+        "roomId": access.room_id.to_string(),
+    });
+    let _ = s.emit("room_connected", &connected);
+    let _ = outbox.try_send((Audience::Others, "room_connected", connected));
+    let views = json!({ "type": "view_count", "count": shared.rooms.participants(access.room_id) });
+    let _ = outbox.try_send((Audience::Everyone, "view_count", views));
+    if let Some(stage) = shared.rooms.whiteboard(access.room_id) {
+        let _ = s.emit("white-board-stage", &stage);
+    }
+    s.extensions.insert(Arc::new(Mutex::new(Bucket {
+        tokens: f64::from(shared.settings.messages_per_second) * 2.0,
+        last: Instant::now(),
+    })));
+    for message in MESSAGES {
+        let shared = shared.clone();
+        let access = access.clone();
+        let outbox = outbox.clone();
+        s.on(
+            message.name,
+            move |s: SocketRef, TryData(payload): TryData<Value>| {
+                handle(
+                    &s,
+                    &shared,
+                    &access,
+                    &outbox,
+                    message,
+                    payload.unwrap_or(Value::Null),
+                );
+                async {}
+            },
+        );
+    }
+    let shared = shared.clone();
+    s.on_disconnect(move |s: SocketRef| async move {
+        shared.rooms.leave(access.room_id, &s.id.to_string());
+        let count = shared.rooms.participants(access.room_id);
+        let _ = s
+            .to(room)
+            .emit(
+                "view_count",
+                &json!({ "type": "view_count", "count": count }),
+            )
+            .await;
+    });
+}
+
+fn refuse(s: &SocketRef, message: &str, status: u16, error: &str) {
+    let _ = s.emit(
+        "error",
+        &json!({ "type": message, "status": status, "error": error }),
+    );
+}
+
+fn take_token(s: &SocketRef, per_second: u32) -> bool {
+    let Some(bucket) = s.extensions.get::<Arc<Mutex<Bucket>>>() else {
+        return true;
+    };
+    let mut b = bucket.lock().unwrap_or_else(|p| p.into_inner());
+    let rate = f64::from(per_second);
+    let now = Instant::now();
+    b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(rate * 2.0);
+    b.last = now;
+    if b.tokens >= 1.0 {
+        b.tokens -= 1.0;
+        true
+    } else {
+        false
+    }
+}
+
+/// Checks one message and passes it on. Synchronous: the order of a socket's
+/// messages is the order they are relayed in.
+fn handle(
+    s: &SocketRef,
+    shared: &Arc<Shared>,
+    access: &RoomAccess,
+    outbox: &Outbox,
+    message: &'static MessageType,
+    payload: Value,
+) {
+    let size = serde_json::to_vec(&payload).map_or(usize::MAX, |v| v.len());
+    if size > shared.settings.max_message_bytes {
+        refuse(
+            s,
+            message.name,
+            413,
+            &format!(
+                "messages may have at most {} bytes",
+                shared.settings.max_message_bytes
+            ),
+        );
+        return;
+    }
+    if !take_token(s, shared.settings.messages_per_second) {
+        refuse(s, message.name, 429, "too many messages; slow down");
+        return;
+    }
+    let allowed = match message.sender {
+        Sender::Host => access.host,
+        Sender::Participant => access.publish_data || access.host,
+    };
+    if !allowed {
+        tracing::warn!(
+            user = %access.user_id,
+            room = %access.room_id,
+            message = message.name,
+            "refused a room message the sender may not send"
+        );
+        let error = match message.sender {
+            Sender::Host => format!("only the host may send {}", message.name),
+            Sender::Participant => "this room token may not send messages".into(),
+        };
+        refuse(s, message.name, 403, &error);
+        return;
+    }
+    match message.effect {
+        Effect::Relay => {}
+        Effect::WhiteboardStage => shared
+            .rooms
+            .set_whiteboard(access.room_id, Some(payload.clone())),
+        Effect::WhiteboardClear => shared.rooms.set_whiteboard(access.room_id, None),
+        Effect::MeetingId => {
+            if let Some(id) = text(&payload, &["meetingId", "msg"]).and_then(|v| v.parse().ok()) {
+                shared.rooms.set_meeting(access.room_id, id);
+            }
+        }
+        Effect::Chat => record_chat(shared, access, &payload),
+        Effect::RemoveParticipant => {
+            if let Some(target) =
+                text(&payload, &["id", "userId", "msg"]).and_then(|v| v.parse::<UserId>().ok())
+            {
+                for sid in shared.rooms.remove_user(access.room_id, target) {
+                    if let Ok(sid) = sid.parse()
+                        && let Some(socket) = s.broadcast().get_socket(sid)
+                    {
+                        let _ = socket.emit("remove-participant", &payload);
+                        let _ = socket.disconnect();
+                    }
+                }
+            }
+        }
+    }
+    if outbox
+        .try_send((Audience::Others, message.name, payload))
+        .is_err()
+    {
+        refuse(s, message.name, 429, "too many messages waiting; slow down");
+    }
+}
+
+/// A string field of the payload (or of its `msg` object), by the first name found.
+fn text(payload: &Value, names: &[&str]) -> Option<String> {
+    for name in names {
+        for v in [
+            payload.get(name),
+            payload.get("msg").and_then(|m| m.get(name)),
+        ] {
+            if let Some(Value::String(s)) = v {
+                return Some(s.clone());
+            }
+        }
+    }
+    None
+}
+
+fn record_chat(shared: &Arc<Shared>, access: &RoomAccess, payload: &Value) {
+    let Some(meeting) = shared.rooms.meeting(access.room_id) else {
+        return;
+    };
+    let message = text(payload, &["msg"]).unwrap_or_default();
+    if message.is_empty() {
+        return;
+    }
+    let user_name =
+        text(payload, &["username", "userName"]).unwrap_or_else(|| access.user_id.to_string());
+    let bus = shared.bus.clone();
+    let user = access.user_id;
+    tokio::spawn(async move {
+        let ctx = CommandContext::new(Actor {
+            id: Some(user.to_string()),
+            roles: vec![],
+        });
+        if let Err(e) = post_chat_message(&bus, &ctx, meeting, user_name, Some(user), message).await
+        {
+            tracing::warn!(error = %e, meeting = %meeting, "recording a chat message failed");
+        }
+    });
+}

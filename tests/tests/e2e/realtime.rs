@@ -1,0 +1,127 @@
+//! The room sockets with the web client's library (socket.io-client from npm,
+//! `tools/realtime-client.js`): tokens, relaying, host-only controls, limits,
+//! late joiners' whiteboard, removal, and chat kept in the log.
+
+use altegon_tests::recording_client::tools_dir;
+use serde_json::{Value, json};
+
+use crate::support::{Log, TestApp};
+
+async fn room_token(app: &TestApp, token: &str, room: &str, role: Option<&str>) -> String {
+    let body = match role {
+        Some(r) => json!({ "role": r }),
+        None => json!({}),
+    };
+    let r = app
+        .post_as(token, &format!("/room/{room}/token"), body)
+        .await;
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.unwrap()["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn room_sockets_relay_check_and_keep_what_matters() {
+    let app = TestApp::start(Log::Sqlite).await;
+    let (host, host_token) = app.user("host@altegon.com").await;
+    let (guest, guest_token) = app.user("guest@altegon.com").await;
+    let (_, viewer_token) = app.user("viewer@altegon.com").await;
+    let room = app.room(&host_token, false).await;
+    let r = app
+        .post_as(
+            &host_token,
+            "/meetings/create",
+            json!({ "title": "Standup", "hostId": host, "transcriptEnabled": false }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let meeting = r.json::<Value>().await.unwrap()["data"]["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let plan = json!({
+        "url": app.base,
+        "hostToken": room_token(&app, &host_token, &room, None).await,
+        "guestToken": room_token(&app, &guest_token, &room, None).await,
+        "viewerToken": room_token(&app, &viewer_token, &room, Some("viewer")).await,
+        "guestId": guest,
+        "meetingId": meeting,
+    });
+    let out = tokio::process::Command::new("node")
+        .arg(tools_dir().join("realtime-client.js"))
+        .arg(plan.to_string())
+        .current_dir(tools_dir())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+
+    assert!(
+        seen["noToken"]
+            .as_str()
+            .unwrap()
+            .contains("room token is required")
+    );
+    assert!(
+        seen["badToken"]
+            .as_str()
+            .unwrap()
+            .contains("room token refused")
+    );
+    assert_eq!(
+        seen["lateJoinerStage"]["msg"]["stage"]["attrs"]["width"],
+        800
+    );
+    assert_eq!(seen["hostSawGuestJoin"], true);
+    assert!(seen["viewCounts"].as_array().unwrap().contains(&json!(2)));
+    assert_eq!(seen["hostChat"]["msg"], "Hello everyone!");
+    assert_eq!(seen["hostChat"]["username"], "Guest");
+    assert_eq!(
+        seen["guestEcho"], 0,
+        "the sender does not get its own message back"
+    );
+    assert_eq!(seen["guestHostControl"]["status"], 403);
+    assert_eq!(seen["guestHostControl"]["type"], "mute-all-participants");
+    assert_eq!(
+        seen["hostSawMuteAll"], 0,
+        "a refused control is not relayed"
+    );
+    assert_eq!(seen["guestMuted"]["mute"], true);
+    assert_eq!(seen["oversized"]["status"], 413);
+    assert_eq!(seen["drawingInOrder"], true);
+    let relayed = seen["drawingRelayed"].as_u64().unwrap();
+    let limited = seen["rateErrors"].as_u64().unwrap();
+    assert!(
+        relayed > 0 && limited > 0,
+        "{relayed} relayed, {limited} refused"
+    );
+    assert_eq!(relayed + limited, 300);
+    assert_eq!(seen["meetJoin"]["ok"], true);
+    assert_eq!(seen["meetJoin"]["roomId"], room.as_str());
+    assert_eq!(seen["meetBadJoin"]["ok"], false);
+    assert_eq!(seen["viewerChat"]["status"], 403);
+    assert_eq!(seen["removedNotice"], true);
+    assert_eq!(seen["guestDisconnected"], true);
+    assert!(
+        seen["rejoin"]
+            .as_str()
+            .unwrap()
+            .contains("removed from this room")
+    );
+
+    // The chat line is in the meeting's chat stream.
+    let events = app.stream_events(&format!("chat-{meeting}")).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].0, "ChatMessagePosted");
+    assert_eq!(events[0].1["message"], "Hello everyone!");
+    app.stop().await;
+}

@@ -1,0 +1,124 @@
+// The web client's room sockets, played by socket.io-client: a host, a guest and a
+// viewer in one room exchange messages; the script prints what each one saw.
+// Plan (argv[2]): { url, hostToken, guestToken, viewerToken, guestId, meetingId }
+'use strict';
+
+const { io } = require('socket.io-client');
+
+const plan = JSON.parse(process.argv[2]);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const result = {};
+
+function connect(token, path = '/erizocontroller/socket.io') {
+  return new Promise((resolve, reject) => {
+    const socket = io(plan.url, {
+      path,
+      auth: token === null ? {} : { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    const seen = [];
+    socket.onAny((event, payload) => seen.push({ event, payload }));
+    socket.once('connect', () => resolve({ socket, seen }));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+async function refused(token) {
+  try {
+    const c = await connect(token);
+    c.socket.close();
+    return null;
+  } catch (err) {
+    return err.message;
+  }
+}
+
+async function until(check, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await sleep(20);
+  return check();
+}
+
+const of = (client, event) => client.seen.filter((m) => m.event === event).map((m) => m.payload);
+
+async function main() {
+  result.noToken = await refused(null);
+  result.badToken = await refused('not-a-token');
+
+  const host = await connect(plan.hostToken);
+  await until(() => of(host, 'view_count').length > 0);
+  host.socket.emit('meetingId', { type: 'meetingId', meetingId: plan.meetingId });
+  const stage = { type: 'white-board-stage', msg: { stage: { attrs: { width: 800 }, children: [] }, socketId: host.socket.id, room_id: 'r' } };
+  host.socket.emit('white-board-stage', stage);
+  await sleep(100);
+
+  const guest = await connect(plan.guestToken);
+  await until(() => of(guest, 'white-board-stage').length > 0 && of(host, 'room_connected').length > 1);
+  result.lateJoinerStage = of(guest, 'white-board-stage')[0];
+  result.hostSawGuestJoin = of(host, 'room_connected').some((p) => p.id === plan.guestId);
+  await until(() => of(host, 'view_count').some((v) => v.count === 2));
+  result.viewCounts = of(host, 'view_count').map((v) => v.count);
+
+  const chat = { type: 'chat-box', id: plan.guestId, username: 'Guest', time: 1692345678, msg: 'Hello everyone!' };
+  guest.socket.emit('chat-box', chat);
+  await until(() => of(host, 'chat-box').length > 0);
+  result.hostChat = of(host, 'chat-box')[0];
+  result.guestEcho = of(guest, 'chat-box').length;
+
+  guest.socket.emit('mute-all-participants', { type: 'mute-all-participants' });
+  await until(() => of(guest, 'error').length > 0);
+  result.guestHostControl = of(guest, 'error')[0];
+  host.socket.emit('mute-participant', { type: 'mute-participant', id: plan.guestId, mute: true });
+  await until(() => of(guest, 'mute-participant').length > 0);
+  result.guestMuted = of(guest, 'mute-participant')[0];
+  result.hostSawMuteAll = of(host, 'mute-all-participants').length;
+
+  guest.socket.emit('annotation', { type: 'annotation', msg: 'x'.repeat(70 * 1024) });
+  await until(() => of(guest, 'error').length > 1);
+  result.oversized = of(guest, 'error')[1];
+
+  // A burst: what is relayed arrives in order; past the rate, errors, not a crash.
+  for (let i = 0; i < 300; i += 1) {
+    guest.socket.emit('sendDrawingData', { type: 'sendDrawingData', msg: { seq: i } });
+  }
+  await sleep(1500);
+  const seqs = of(host, 'sendDrawingData').map((p) => p.msg.seq);
+  result.drawingRelayed = seqs.length;
+  result.drawingInOrder = seqs.every((v, i) => i === 0 || v > seqs[i - 1]);
+  result.rateErrors = of(guest, 'error').filter((e) => e.status === 429).length;
+
+  // The Meet APIs socket: room.join with a token.
+  const meet = await connect(null, '/socket.io');
+  result.meetJoin = await meet.socket.timeout(5000).emitWithAck('room.join', { token: plan.viewerToken });
+  result.meetBadJoin = await meet.socket.timeout(5000).emitWithAck('room.join', { token: 'nope' });
+  meet.socket.close();
+
+  // A viewer may listen but not send.
+  const viewer = await connect(plan.viewerToken);
+  viewer.socket.emit('chat-box', { type: 'chat-box', msg: 'may I?' });
+  await until(() => of(viewer, 'error').length > 0);
+  result.viewerChat = of(viewer, 'error')[0];
+
+  // The host removes the guest, whose token then stays refused.
+  const gone = new Promise((r) => guest.socket.once('disconnect', r));
+  host.socket.emit('remove-participant', { type: 'remove-participant', id: plan.guestId });
+  result.removedNotice = await until(() => of(guest, 'remove-participant').length > 0);
+  await Promise.race([gone, sleep(3000)]);
+  result.guestDisconnected = !guest.socket.connected;
+  result.rejoin = await refused(plan.guestToken);
+
+  viewer.socket.close();
+  host.socket.close();
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exit(1);
+});
