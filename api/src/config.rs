@@ -160,6 +160,9 @@ pub struct Config {
     /// Room messages one socket may send per second, with a burst of twice that
     /// (`ALTEGON_REALTIME_MESSAGES_PER_SECOND`).
     pub realtime_messages_per_second: u32,
+    /// How long a participant whose last socket dropped keeps their seat in the
+    /// room's session, in ms (`ALTEGON_REALTIME_LEAVE_GRACE_MS`).
+    pub realtime_leave_grace_ms: u64,
 }
 
 /// How log lines are written.
@@ -233,6 +236,7 @@ impl Default for Config {
             session_domain: None,
             realtime_max_message_bytes: 64 * 1024,
             realtime_messages_per_second: 50,
+            realtime_leave_grace_ms: 10_000,
         }
     }
 }

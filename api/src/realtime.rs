@@ -2,9 +2,15 @@
 //! API's keys, limits from the configuration.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use altegon_commands::CommandBus;
-use altegon_realtime::{RelaySettings, RoomAccess, RoomAuth, RoomRelay};
+use altegon_domain::events::Location;
+use altegon_domain::session::unknown_location;
+use altegon_realtime::{Locate, Presence, RelaySettings, RoomAccess, RoomAuth, RoomRelay};
+use serde_json::Value;
+
+use crate::geo::{DeclaredLocation, GeoLocator};
 
 use crate::auth::{JwtKeys, RoomGrant};
 use crate::config::Config;
@@ -31,11 +37,37 @@ impl RoomAuth for RoomTokens {
     }
 }
 
+/// Locations as the REST session routes find them.
+struct SocketLocations {
+    geo: Arc<GeoLocator>,
+    trust_forwarded_for: bool,
+}
+
+impl Locate for SocketLocations {
+    fn locate(&self, request: &http::request::Parts, declared: Option<&Value>) -> Location {
+        let ip = crate::client_ip::client_ip(request, self.trust_forwarded_for);
+        let declared: Option<DeclaredLocation> =
+            declared.and_then(|d| serde_json::from_value(d.clone()).ok());
+        self.geo
+            .locate(ip, declared.as_ref())
+            .unwrap_or_else(|_| unknown_location())
+    }
+}
+
 /// The relay for this server.
-pub fn relay(config: &Config, keys: JwtKeys, bus: CommandBus) -> RoomRelay {
+pub fn relay(config: &Config, keys: JwtKeys, bus: CommandBus, geo: Arc<GeoLocator>) -> RoomRelay {
     RoomRelay::new(
         Arc::new(RoomTokens(keys)),
-        bus,
+        bus.clone(),
+        Presence::new(
+            bus,
+            Duration::from_millis(config.realtime_leave_grace_ms),
+            config.session_domain.clone(),
+        ),
+        Arc::new(SocketLocations {
+            geo,
+            trust_forwarded_for: config.trust_forwarded_for,
+        }),
         RelaySettings {
             max_message_bytes: config.realtime_max_message_bytes,
             messages_per_second: config.realtime_messages_per_second,

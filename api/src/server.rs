@@ -84,7 +84,12 @@ impl Server {
             geo,
         };
         let state_blobs = state.blobs.backend_name();
-        let relay = crate::realtime::relay(&config, state.keys.clone(), state.bus.clone());
+        let relay = crate::realtime::relay(
+            &config,
+            state.keys.clone(),
+            state.bus.clone(),
+            state.geo.clone(),
+        );
         let request_id = HeaderName::from_static("x-request-id");
         let app = crate::routes::router()
             .layer(axum::middleware::from_fn(crate::routes::metrics::track))

@@ -60,9 +60,19 @@ impl std::fmt::Display for Refused {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Handshake {
     #[serde(default)]
     token: Option<String>,
+    /// Display name in the room's session.
+    #[serde(default)]
+    name: Option<String>,
+    /// Where the client says it is, when the server cannot tell.
+    #[serde(default)]
+    location: Option<Value>,
+    /// The session's type when this client starts it.
+    #[serde(default)]
+    session_type: Option<String>,
 }
 
 /// Who a queued message goes to.
@@ -88,6 +98,8 @@ struct Bucket {
 
 struct Shared {
     auth: Arc<dyn RoomAuth>,
+    presence: Arc<crate::presence::Presence>,
+    locate: Arc<dyn crate::presence::Locate>,
     bus: CommandBus,
     rooms: Rooms,
     settings: RelaySettings,
@@ -103,9 +115,17 @@ pub struct RoomRelay {
 
 impl RoomRelay {
     /// Builds both sockets over one room registry.
-    pub fn new(auth: Arc<dyn RoomAuth>, bus: CommandBus, settings: RelaySettings) -> Self {
+    pub fn new(
+        auth: Arc<dyn RoomAuth>,
+        bus: CommandBus,
+        presence: Arc<crate::presence::Presence>,
+        locate: Arc<dyn crate::presence::Locate>,
+        settings: RelaySettings,
+    ) -> Self {
         let shared = Arc::new(Shared {
             auth,
+            presence,
+            locate,
             bus,
             rooms: Rooms::default(),
             settings,
@@ -128,9 +148,10 @@ impl RoomRelay {
         let meet_api = build("/socket.io");
         let on_connect = {
             let shared = shared.clone();
-            move |s: SocketRef| {
+            move |s: SocketRef, TryData(handshake): TryData<Handshake>| {
                 admit(&s, &shared);
-                async {}
+                let shared = shared.clone();
+                async move { arrive(&s, &shared, handshake.unwrap_or_default()).await }
             }
         };
         let check_token = {
@@ -153,6 +174,7 @@ impl RoomRelay {
                             let answer = match authenticate(&s, &shared, token) {
                                 Ok(()) => {
                                     admit(&s, &shared);
+                                    arrive(&s, &shared, Handshake::default()).await;
                                     let access = s.extensions.get::<RoomAccess>();
                                     json!({
                                         "ok": true,
@@ -237,16 +259,6 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
             }
         });
     }
-    let connected = json!({
-        "type": "room_connected",
-        "id": access.user_id.to_string(),
-        "socketId": s.id.to_string(),
-        "roomId": access.room_id.to_string(),
-    });
-    let _ = s.emit("room_connected", &connected);
-    let _ = outbox.try_send((Audience::Others, "room_connected", connected));
-    let views = json!({ "type": "view_count", "count": shared.rooms.participants(access.room_id) });
-    let _ = outbox.try_send((Audience::Everyone, "view_count", views));
     if let Some(stage) = shared.rooms.whiteboard(access.room_id) {
         let _ = s.emit("white-board-stage", &stage);
     }
@@ -273,9 +285,11 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
             },
         );
     }
+    s.extensions.insert(outbox);
     let shared = shared.clone();
     s.on_disconnect(move |s: SocketRef| async move {
         shared.rooms.leave(access.room_id, &s.id.to_string());
+        shared.presence.depart(access.room_id, access.user_id);
         let count = shared.rooms.participants(access.room_id);
         let _ = s
             .to(room)
@@ -285,6 +299,50 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
             )
             .await;
     });
+}
+
+/// Seats the socket's account in the room's session, then tells the room.
+async fn arrive(s: &SocketRef, shared: &Arc<Shared>, handshake: Handshake) {
+    let Some(access) = s.extensions.get::<RoomAccess>() else {
+        return;
+    };
+    let location = shared
+        .locate
+        .locate(s.req_parts(), handshake.location.as_ref());
+    let session = shared
+        .presence
+        .arrive(crate::presence::Arrival {
+            user_id: access.user_id,
+            room_id: access.room_id,
+            name: handshake
+                .name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| access.user_id.to_string()),
+            location,
+            session_type: handshake.session_type.unwrap_or_else(|| "meeting".into()),
+        })
+        .await;
+    let session = match session {
+        Ok(id) => Some(id.to_string()),
+        Err(e) => {
+            tracing::warn!(error = %e, room = %access.room_id, "recording a room join failed");
+            None
+        }
+    };
+    let connected = json!({
+        "type": "room_connected",
+        "id": access.user_id.to_string(),
+        "socketId": s.id.to_string(),
+        "roomId": access.room_id.to_string(),
+        "sessionId": session,
+    });
+    let _ = s.emit("room_connected", &connected);
+    if let Some(outbox) = s.extensions.get::<Outbox>() {
+        let _ = outbox.try_send((Audience::Others, "room_connected", connected));
+        let views =
+            json!({ "type": "view_count", "count": shared.rooms.participants(access.room_id) });
+        let _ = outbox.try_send((Audience::Everyone, "view_count", views));
+    }
 }
 
 fn refuse(s: &SocketRef, message: &str, status: u16, error: &str) {

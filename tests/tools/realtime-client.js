@@ -9,11 +9,11 @@ const plan = JSON.parse(process.argv[2]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const result = {};
 
-function connect(token, path = '/erizocontroller/socket.io') {
+function connect(token, path = '/erizocontroller/socket.io', extra = {}) {
   return new Promise((resolve, reject) => {
     const socket = io(plan.url, {
       path,
-      auth: token === null ? {} : { token },
+      auth: token === null ? {} : { token, ...extra },
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
@@ -50,14 +50,19 @@ async function main() {
   result.noToken = await refused(null);
   result.badToken = await refused('not-a-token');
 
-  const host = await connect(plan.hostToken);
+  const host = await connect(plan.hostToken, undefined, {
+    name: 'Host',
+    sessionType: 'webinar',
+    location: { city: 'Lahore', region: 'Punjab', country: 'PK', countryName: 'Pakistan' },
+  });
   await until(() => of(host, 'view_count').length > 0);
+  result.sessionId = (of(host, 'room_connected')[0] || {}).sessionId;
   host.socket.emit('meetingId', { type: 'meetingId', meetingId: plan.meetingId });
   const stage = { type: 'white-board-stage', msg: { stage: { attrs: { width: 800 }, children: [] }, socketId: host.socket.id, room_id: 'r' } };
   host.socket.emit('white-board-stage', stage);
   await sleep(100);
 
-  const guest = await connect(plan.guestToken);
+  const guest = await connect(plan.guestToken, undefined, { name: 'Guest' });
   await until(() => of(guest, 'white-board-stage').length > 0 && of(host, 'room_connected').length > 1);
   result.lateJoinerStage = of(guest, 'white-board-stage')[0];
   result.hostSawGuestJoin = of(host, 'room_connected').some((p) => p.id === plan.guestId);

@@ -24,7 +24,7 @@ async fn room_token(app: &TestApp, token: &str, room: &str, role: Option<&str>) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn room_sockets_relay_check_and_keep_what_matters() {
-    let app = TestApp::start(Log::Sqlite).await;
+    let app = TestApp::start_with(Log::Sqlite, |c| c.realtime_leave_grace_ms = 300).await;
     let (host, host_token) = app.user("host@altegon.com").await;
     let (guest, guest_token) = app.user("guest@altegon.com").await;
     let (_, viewer_token) = app.user("viewer@altegon.com").await;
@@ -116,6 +116,36 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
             .as_str()
             .unwrap()
             .contains("removed from this room")
+    );
+
+    // Presence was the room's session: the host started it with their declared
+    // location, the others joined; once everyone is gone it is completed.
+    let session = seen["sessionId"].as_str().expect("a session id").to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let view = loop {
+        let r = app
+            .get_as(&host_token, &format!("/sessions/{session}"))
+            .await;
+        assert_eq!(r.status(), 200);
+        let view: Value = r.json().await.unwrap();
+        if view["data"]["status"] == "completed" || std::time::Instant::now() > deadline {
+            break view["data"].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(view["status"], "completed", "{view}");
+    assert_eq!(view["sessionType"], "webinar");
+    assert_eq!(view["location"]["city"], "Lahore");
+    assert_eq!(view["participantsCount"], 3, "host, guest and viewer");
+    let names: Vec<&str> = view["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Host") && names.contains(&"Guest"),
+        "{names:?}"
     );
 
     // The chat line is in the meeting's chat stream.
