@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod live_events;
 pub mod presence;
 pub mod relay;
 pub mod rooms;

@@ -192,6 +192,10 @@ impl RoomRelay {
             }
         };
         meet_api.1.ns("/", on_meet_connect);
+        tokio::spawn(crate::live_events::push_room_events(
+            shared.bus.clone(),
+            room_data.1.clone(),
+        ));
         Self {
             room_data,
             meet_api,
@@ -223,7 +227,8 @@ fn query_token(s: &SocketRef) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-fn room_name(room: RoomId) -> String {
+/// The Socket.IO room of a room's sockets.
+pub(crate) fn room_name(room: RoomId) -> String {
     format!("room:{room}")
 }
 

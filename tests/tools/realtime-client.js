@@ -1,6 +1,7 @@
 // The web client's room sockets, played by socket.io-client: a host, a guest and a
 // viewer in one room exchange messages; the script prints what each one saw.
-// Plan (argv[2]): { url, hostToken, guestToken, viewerToken, guestId, meetingId }
+// Plan (argv[2]): { url, hostToken, guestToken, viewerToken, guestId, meetingId,
+//                  hostAccessToken, roomId }
 'use strict';
 
 const { io } = require('socket.io-client');
@@ -74,6 +75,17 @@ async function main() {
   await until(() => of(host, 'chat-box').length > 0);
   result.hostChat = of(host, 'chat-box')[0];
   result.guestEcho = of(guest, 'chat-box').length;
+
+  // Something happens elsewhere (a recording starts over REST): the room hears of it.
+  const started = await fetch(`${plan.url}/recording/start`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${plan.hostAccessToken}` },
+    body: JSON.stringify({ roomId: plan.roomId, userName: 'Host', streamId: '1', recordingId: 'live_1',
+      startTime: Date.now(), videoType: 'video', status: 'pending' }),
+  });
+  result.recordingStartStatus = started.status;
+  await until(() => of(guest, 'event').some((e) => e.type === 'RecordingStarted'));
+  result.guestEvents = of(guest, 'event').map((e) => [e.type, e.recordingId]);
 
   guest.socket.emit('mute-all-participants', { type: 'mute-all-participants' });
   await until(() => of(guest, 'error').length > 0);

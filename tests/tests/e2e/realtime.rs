@@ -48,6 +48,8 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
         "viewerToken": room_token(&app, &viewer_token, &room, Some("viewer")).await,
         "guestId": guest,
         "meetingId": meeting,
+        "hostAccessToken": host_token,
+        "roomId": room,
     });
     let out = tokio::process::Command::new("node")
         .arg(tools_dir().join("realtime-client.js"))
@@ -88,6 +90,12 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
     assert_eq!(
         seen["guestEcho"], 0,
         "the sender does not get its own message back"
+    );
+    assert_eq!(seen["recordingStartStatus"], 201);
+    assert_eq!(
+        seen["guestEvents"],
+        json!([["RecordingStarted", "live_1"]]),
+        "the room hears of events in the log"
     );
     assert_eq!(seen["guestHostControl"]["status"], 403);
     assert_eq!(seen["guestHostControl"]["type"], "mute-all-participants");
