@@ -130,6 +130,29 @@ impl TestApp {
         seed(&altegon_commands::CommandBus::new(store.clone())).await;
         store.close().await;
         self.restart().await;
+        self.wait_for_projections().await;
+    }
+
+    /// Waits until every projection has caught up with the log (lag 0 in `/metrics`).
+    #[allow(dead_code)]
+    pub async fn wait_for_projections(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let text = self.get("/metrics").await.text().await.expect("metrics");
+            let lags: Vec<f64> = text
+                .lines()
+                .filter(|l| l.starts_with("altegon_projection_lag_events{"))
+                .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
+                .collect();
+            if !lags.is_empty() && lags.iter().all(|l| *l == 0.0) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "projections did not catch up: {lags:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
