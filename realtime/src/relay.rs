@@ -84,7 +84,19 @@ enum Audience {
     Everyone,
 }
 
-type Outbox = tokio::sync::mpsc::Sender<(Audience, &'static str, Value)>;
+/// A chat line to record before it is relayed.
+#[derive(Debug)]
+struct ChatLine {
+    meeting: altegon_domain::MeetingId,
+    user_name: String,
+    user: UserId,
+    message: String,
+}
+
+/// One message on its way: recorded first when it is chat, then relayed.
+type Outgoing = (Audience, &'static str, Value, Option<ChatLine>);
+
+type Outbox = tokio::sync::mpsc::Sender<Outgoing>;
 
 /// Most messages a socket may have waiting to be relayed.
 const OUTBOX: usize = 256;
@@ -249,13 +261,16 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
             token_id: access.token_id.clone(),
         },
     );
-    let (outbox, mut queued) =
-        tokio::sync::mpsc::channel::<(Audience, &'static str, Value)>(OUTBOX);
+    let (outbox, mut queued) = tokio::sync::mpsc::channel::<Outgoing>(OUTBOX);
     {
         let s = s.clone();
         let room = room.clone();
+        let bus = shared.bus.clone();
         tokio::spawn(async move {
-            while let Some((audience, event, payload)) = queued.recv().await {
+            while let Some((audience, event, payload, chat)) = queued.recv().await {
+                if let Some(line) = chat {
+                    record_chat(&bus, line).await;
+                }
                 let to = match audience {
                     Audience::Others => s.to(room.clone()),
                     Audience::Everyone => s.within(room.clone()),
@@ -343,10 +358,10 @@ async fn arrive(s: &SocketRef, shared: &Arc<Shared>, handshake: Handshake) {
     });
     let _ = s.emit("room_connected", &connected);
     if let Some(outbox) = s.extensions.get::<Outbox>() {
-        let _ = outbox.try_send((Audience::Others, "room_connected", connected));
+        let _ = outbox.try_send((Audience::Others, "room_connected", connected, None));
         let views =
             json!({ "type": "view_count", "count": shared.rooms.participants(access.room_id) });
-        let _ = outbox.try_send((Audience::Everyone, "view_count", views));
+        let _ = outbox.try_send((Audience::Everyone, "view_count", views, None));
     }
 }
 
@@ -419,6 +434,7 @@ fn handle(
         refuse(s, message.name, 403, &error);
         return;
     }
+    let mut chat = None;
     match message.effect {
         Effect::Relay => {}
         Effect::WhiteboardStage => shared
@@ -430,7 +446,7 @@ fn handle(
                 shared.rooms.set_meeting(access.room_id, id);
             }
         }
-        Effect::Chat => record_chat(shared, access, &payload),
+        Effect::Chat => chat = chat_line(shared, access, &payload),
         Effect::RemoveParticipant => {
             if let Some(target) =
                 text(&payload, &["id", "userId", "msg"]).and_then(|v| v.parse::<UserId>().ok())
@@ -447,7 +463,7 @@ fn handle(
         }
     }
     if outbox
-        .try_send((Audience::Others, message.name, payload))
+        .try_send((Audience::Others, message.name, payload, chat))
         .is_err()
     {
         refuse(s, message.name, 429, "too many messages waiting; slow down");
@@ -469,26 +485,36 @@ fn text(payload: &Value, names: &[&str]) -> Option<String> {
     None
 }
 
-fn record_chat(shared: &Arc<Shared>, access: &RoomAccess, payload: &Value) {
-    let Some(meeting) = shared.rooms.meeting(access.room_id) else {
-        return;
-    };
-    let message = text(payload, &["msg"]).unwrap_or_default();
-    if message.is_empty() {
-        return;
-    }
+/// The chat line to record, when the room's meeting is known.
+fn chat_line(shared: &Arc<Shared>, access: &RoomAccess, payload: &Value) -> Option<ChatLine> {
+    let meeting = shared.rooms.meeting(access.room_id)?;
+    let message = text(payload, &["msg"]).filter(|m| !m.is_empty())?;
     let user_name =
         text(payload, &["username", "userName"]).unwrap_or_else(|| access.user_id.to_string());
-    let bus = shared.bus.clone();
-    let user = access.user_id;
-    tokio::spawn(async move {
-        let ctx = CommandContext::new(Actor {
-            id: Some(user.to_string()),
-            roles: vec![],
-        });
-        if let Err(e) = post_chat_message(&bus, &ctx, meeting, user_name, Some(user), message).await
-        {
-            tracing::warn!(error = %e, meeting = %meeting, "recording a chat message failed");
-        }
+    Some(ChatLine {
+        meeting,
+        user_name,
+        user: access.user_id,
+        message,
+    })
+}
+
+async fn record_chat(bus: &CommandBus, line: ChatLine) {
+    let ctx = CommandContext::new(Actor {
+        id: Some(line.user.to_string()),
+        roles: vec![],
     });
+    let meeting = line.meeting;
+    if let Err(e) = post_chat_message(
+        bus,
+        &ctx,
+        meeting,
+        line.user_name,
+        Some(line.user),
+        line.message,
+    )
+    .await
+    {
+        tracing::warn!(error = %e, %meeting, "recording a chat message failed");
+    }
 }

@@ -1,10 +1,11 @@
 // The web client's room sockets, played by socket.io-client: a host, a guest and a
 // viewer in one room exchange messages; the script prints what each one saw.
 // Plan (argv[2]): { url, hostToken, guestToken, viewerToken, guestId, meetingId,
-//                  hostAccessToken, roomId }
+//                  hostAccessToken, roomId, legacyToken }
 'use strict';
 
 const { io } = require('socket.io-client');
+const ioV2 = require('socket.io-client-v2');
 
 const plan = JSON.parse(process.argv[2]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -75,6 +76,34 @@ async function main() {
   await until(() => of(host, 'chat-box').length > 0);
   result.hostChat = of(host, 'chat-box')[0];
   result.guestEcho = of(guest, 'chat-box').length;
+
+  // The older web client (socket.io-client v2, protocol 4) in the same room.
+  const legacy = await new Promise((resolve, reject) => {
+    const socket = ioV2(plan.url, {
+      path: '/erizocontroller/socket.io',
+      query: { token: plan.legacyToken },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    const seen = [];
+    const onevent = socket.onevent;
+    socket.onevent = function (packet) {
+      const [event, payload] = packet.data || [];
+      seen.push({ event, payload });
+      onevent.call(this, packet);
+    };
+    socket.once('connect', () => resolve({ socket, seen }));
+    socket.once('connect_error', reject);
+    socket.once('error', reject);
+  });
+  host.socket.emit('chat-box', { type: 'chat-box', id: 'host', username: 'Host', time: 1692345679, msg: 'Hi v2' });
+  await until(() => of(legacy, 'chat-box').length > 0);
+  result.legacyChat = of(legacy, 'chat-box')[0];
+  legacy.socket.emit('video-off', { type: 'video-off', id: 'legacy' });
+  await until(() => of(host, 'video-off').length > 0);
+  result.hostSawLegacy = of(host, 'video-off')[0];
+  legacy.socket.close();
 
   // Something happens elsewhere (a recording starts over REST): the room hears of it.
   const started = await fetch(`${plan.url}/recording/start`, {

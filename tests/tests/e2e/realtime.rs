@@ -28,6 +28,7 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
     let (host, host_token) = app.user("host@altegon.com").await;
     let (guest, guest_token) = app.user("guest@altegon.com").await;
     let (_, viewer_token) = app.user("viewer@altegon.com").await;
+    let (_, legacy_token) = app.user("legacy@altegon.com").await;
     let room = app.room(&host_token, false).await;
     let r = app
         .post_as(
@@ -49,6 +50,7 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
         "guestId": guest,
         "meetingId": meeting,
         "hostAccessToken": host_token,
+        "legacyToken": room_token(&app, &legacy_token, &room, None).await,
         "roomId": room,
     });
     let out = tokio::process::Command::new("node")
@@ -90,6 +92,14 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
     assert_eq!(
         seen["guestEcho"], 0,
         "the sender does not get its own message back"
+    );
+    assert_eq!(
+        seen["legacyChat"]["msg"], "Hi v2",
+        "the v2 client hears the room"
+    );
+    assert_eq!(
+        seen["hostSawLegacy"]["id"], "legacy",
+        "the room hears the v2 client"
     );
     assert_eq!(seen["recordingStartStatus"], 201);
     assert_eq!(
@@ -144,7 +154,10 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
     assert_eq!(view["status"], "completed", "{view}");
     assert_eq!(view["sessionType"], "webinar");
     assert_eq!(view["location"]["city"], "Lahore");
-    assert_eq!(view["participantsCount"], 3, "host, guest and viewer");
+    assert_eq!(
+        view["participantsCount"], 4,
+        "host, guest, legacy client and viewer"
+    );
     let names: Vec<&str> = view["participants"]
         .as_array()
         .unwrap()
@@ -156,10 +169,18 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
         "{names:?}"
     );
 
-    // The chat line is in the meeting's chat stream.
+    // The chat lines are in the meeting's chat stream, in order.
     let events = app.stream_events(&format!("chat-{meeting}")).await;
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].0, "ChatMessagePosted");
-    assert_eq!(events[0].1["message"], "Hello everyone!");
+    let lines: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(t, e)| {
+            assert_eq!(t, "ChatMessagePosted");
+            (
+                e["userName"].as_str().unwrap(),
+                e["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lines, [("Guest", "Hello everyone!"), ("Host", "Hi v2")]);
     app.stop().await;
 }
