@@ -107,3 +107,36 @@ fn bench_reporting_reports_each_route_beside_its_query() {
     }
     assert!(stdout.contains("target: p99 under 50 ms"), "{stdout}");
 }
+
+#[test]
+fn bench_realtime_reports_fan_out_beside_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools");
+    let out = binary(dir.path())
+        .args([
+            "bench",
+            "realtime",
+            "--clients",
+            "20",
+            "--rate",
+            "10",
+            "--seconds",
+            "1",
+            "--tools",
+        ])
+        .arg(&tools)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("| altegon-meet relay | 200 | 100.0 %"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("| baseline: Node socket.io"), "{stdout}");
+    assert!(stdout.contains("deliveries per CPU-second:"), "{stdout}");
+}

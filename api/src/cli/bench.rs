@@ -12,8 +12,11 @@
 //! - `bench ingest`: the recording server's throughput and processing time.
 //! - `bench reporting`: the reporting routes on a million sessions, beside their
 //!   queries alone.
+//! - `bench realtime`: one room's chat fan-out to many clients, beside a Node
+//!   socket.io server.
 
 mod ingest;
+mod realtime;
 mod reporting;
 
 use std::path::Path;
@@ -53,6 +56,8 @@ pub enum BenchCommand {
     /// Each reporting route over one month of a million sessions on PostgreSQL,
     /// beside the same query without HTTP.
     Reporting(reporting::ReportingArgs),
+    /// Chat fan-out in one room with many clients, beside a Node socket.io server.
+    Realtime(realtime::RealtimeArgs),
 }
 
 /// `bench upload` options.
@@ -141,6 +146,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Upload(args) => upload(args).await?,
         BenchCommand::Ingest(args) => ingest::ingest(args).await?,
         BenchCommand::Reporting(args) => reporting::reporting(args).await?,
+        BenchCommand::Realtime(args) => realtime::realtime(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
