@@ -379,3 +379,61 @@ async fn a_full_disk_is_a_clear_error_ack() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_track_ffmpeg_cannot_read_fails_with_its_reason_and_may_be_retried() {
+    let app = TestApp::start(Log::Sqlite).await;
+    let (_, token, room) = recorded_room(&app).await;
+    let room_token = app.room_token(&token, &room).await;
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.webm");
+    std::fs::write(
+        &junk,
+        b"this is not a media file, whatever MediaRecorder says".repeat(100),
+    )
+    .unwrap();
+    let steps = run(&json!({
+        "url": app.recording,
+        "token": room_token,
+        "recordingId": REC,
+        "tracks": [{ "videoId": "cam", "file": junk }],
+        "process": {},
+        "waitFor": "stored",
+        "waitSecs": 60,
+    }))
+    .await;
+    assert_eq!(step(&steps, "process-recording")["ack"]["ok"], true);
+    let updates = step(&steps, "finished")["updates"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let failed = updates
+        .iter()
+        .find(|u| u["event"] == "processing-failed")
+        .unwrap_or_else(|| panic!("no processing-failed update: {updates:#?}"));
+    assert_eq!(failed["update"]["attempt"], 1);
+    assert!(
+        !failed["update"]["reason"].as_str().unwrap().is_empty(),
+        "ffmpeg's reason is kept"
+    );
+    let events = app.stream_events(&format!("recording-{REC}")).await;
+    let (_, recorded) = events
+        .iter()
+        .find(|(t, _)| t == "RecordingProcessingFailed")
+        .expect("the failure is in the log");
+    assert_eq!(recorded["reason"], failed["update"]["reason"]);
+
+    // A failed run may be asked for again: it becomes the next attempt.
+    let steps = run(&json!({
+        "url": app.recording,
+        "token": app.room_token(&token, &room).await,
+        "recordingId": REC,
+        "tracks": [],
+        "process": {},
+    }))
+    .await;
+    let retried = &step(&steps, "process-recording")["ack"];
+    assert_eq!(retried["ok"], true, "{retried}");
+    assert_eq!(retried["attempt"], 2);
+    app.stop().await;
+}
