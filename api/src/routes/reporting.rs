@@ -4,7 +4,8 @@
 
 use altegon_domain::UserId;
 use altegon_projections::models::sessions::{self, ReportFilter};
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -126,13 +127,27 @@ impl ReportQuery {
     }
 }
 
+/// The filter of a reporting request: the caller (signed in), the read models
+/// caught up to `x-altegon-position` when given, the query checked.
+pub struct Report(ReportFilter);
+
+impl FromRequestParts<AppState> for Report {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        Consistent::from_request_parts(parts, state).await?;
+        let Query(query) = Query::<ReportQuery>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| Error::invalid("query", e.body_text()))?;
+        Ok(Report(query.filter(&user)?))
+    }
+}
+
 async fn total(
     State(state): State<AppState>,
-    user: AuthUser,
-    _: Consistent,
-    Query(query): Query<ReportQuery>,
+    Report(filter): Report,
 ) -> Result<impl IntoResponse, Error> {
-    let filter = query.filter(&user)?;
     let total = sessions::total_sessions(state.read_pool(), &filter).await?;
     Ok(Json(
         json!({ "success": true, "data": { "totalSessions": total } }),
@@ -141,11 +156,8 @@ async fn total(
 
 async fn aggregation(
     State(state): State<AppState>,
-    user: AuthUser,
-    _: Consistent,
-    Query(query): Query<ReportQuery>,
+    Report(filter): Report,
 ) -> Result<impl IntoResponse, Error> {
-    let filter = query.filter(&user)?;
     let rows = sessions::per_day_and_domain(state.read_pool(), &filter).await?;
     let mut days: Vec<serde_json::Value> = Vec::new();
     let mut current: Option<(String, Vec<serde_json::Value>)> = None;
@@ -172,11 +184,8 @@ fn day_entry(day: &str, counts: Vec<serde_json::Value>) -> serde_json::Value {
 
 async fn statistics(
     State(state): State<AppState>,
-    user: AuthUser,
-    _: Consistent,
-    Query(query): Query<ReportQuery>,
+    Report(filter): Report,
 ) -> Result<impl IntoResponse, Error> {
-    let filter = query.filter(&user)?;
     let by_type = sessions::per_type(state.read_pool(), &filter).await?;
     let total: i64 = by_type.iter().map(|(_, n)| n).sum();
     Ok(Json(json!({
@@ -193,11 +202,8 @@ async fn statistics(
 
 async fn by_location(
     State(state): State<AppState>,
-    user: AuthUser,
-    _: Consistent,
-    Query(query): Query<ReportQuery>,
+    Report(filter): Report,
 ) -> Result<impl IntoResponse, Error> {
-    let filter = query.filter(&user)?;
     let rows = sessions::per_location(state.read_pool(), &filter).await?;
     Ok(Json(json!({
         "success": true,
@@ -218,11 +224,8 @@ async fn by_location(
 
 async fn participants_by_location(
     State(state): State<AppState>,
-    user: AuthUser,
-    _: Consistent,
-    Query(query): Query<ReportQuery>,
+    Report(filter): Report,
 ) -> Result<impl IntoResponse, Error> {
-    let filter = query.filter(&user)?;
     let rows = sessions::sessions_and_participants_per_city(state.read_pool(), &filter).await?;
     Ok(Json(json!({
         "success": true,

@@ -181,10 +181,7 @@ impl Ffmpeg {
             .kill_on_drop(true)
             .output()
             .await
-            .map_err(|source| FfmpegError::Spawn {
-                program: self.ffprobe.display().to_string(),
-                source,
-            })?;
+            .map_err(|source| spawn_error(&self.ffprobe, source))?;
         if !out.status.success() {
             return Err(FfmpegError::Failed(tail(&String::from_utf8_lossy(
                 &out.stderr,
@@ -232,10 +229,7 @@ impl Ffmpeg {
             .kill_on_drop(true)
             .output()
             .await
-            .map_err(|source| FfmpegError::Spawn {
-                program: self.ffmpeg.display().to_string(),
-                source,
-            })?;
+            .map_err(|source| spawn_error(&self.ffmpeg, source))?;
         if !out.status.success() {
             return Err(FfmpegError::Failed(tail(&String::from_utf8_lossy(
                 &out.stderr,
@@ -269,10 +263,9 @@ impl Ffmpeg {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        let mut child = cmd.spawn().map_err(|source| FfmpegError::Spawn {
-            program: self.ffmpeg.display().to_string(),
-            source,
-        })?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|source| spawn_error(&self.ffmpeg, source))?;
         let stderr = child.stderr.take();
         let errors = tokio::spawn(async move {
             let mut text = String::new();
@@ -294,10 +287,10 @@ impl Ffmpeg {
                 }
             }
         }
-        let status = child.wait().await.map_err(|source| FfmpegError::Spawn {
-            program: self.ffmpeg.display().to_string(),
-            source,
-        })?;
+        let status = child
+            .wait()
+            .await
+            .map_err(|source| spawn_error(&self.ffmpeg, source))?;
         let errors = errors.await.unwrap_or_default();
         if status.success() {
             Ok(())
@@ -309,6 +302,13 @@ impl Ffmpeg {
                 reason
             }))
         }
+    }
+}
+
+fn spawn_error(program: &Path, source: std::io::Error) -> FfmpegError {
+    FfmpegError::Spawn {
+        program: program.display().to_string(),
+        source,
     }
 }
 

@@ -178,12 +178,12 @@ impl Throughput {
     }
 }
 
-/// Runs `bench ingest`.
-pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
-    let tools = args.tools.canonicalize().with_context(|| {
+/// The npm tools folder (socket.io-client, socket.io), checked.
+pub(super) fn npm_tools(folder: &Path) -> anyhow::Result<PathBuf> {
+    let tools = folder.canonicalize().with_context(|| {
         format!(
             "{} not found: run from the repository, or pass --tools",
-            args.tools.display()
+            folder.display()
         )
     })?;
     anyhow::ensure!(
@@ -192,6 +192,12 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
         "npm tools missing: run `npm ci --prefix {}`",
         tools.display()
     );
+    Ok(tools)
+}
+
+/// Runs `bench ingest`.
+pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
+    let tools = npm_tools(&args.tools)?;
     let ffmpeg = Ffmpeg::locate(Path::new("ffmpeg"), Path::new("ffprobe"))
         .await
         .context("ffmpeg and ffprobe are needed on PATH")?;

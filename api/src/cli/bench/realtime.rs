@@ -98,18 +98,7 @@ async fn load(tools: &Path, plan: &Value, server_pid: &str) -> anyhow::Result<Ru
 
 /// Runs `bench realtime`.
 pub async fn realtime(args: RealtimeArgs) -> anyhow::Result<()> {
-    let tools = args.tools.canonicalize().with_context(|| {
-        format!(
-            "{} not found: run from the repository, or pass --tools",
-            args.tools.display()
-        )
-    })?;
-    anyhow::ensure!(
-        tools.join("node_modules/socket.io-client").exists()
-            && tools.join("node_modules/socket.io").exists(),
-        "npm tools missing: run `npm ci --prefix {}`",
-        tools.display()
-    );
+    let tools = super::ingest::npm_tools(&args.tools)?;
     let baseline_script = tools.join("../../bench/realtime-baseline-server.js");
     anyhow::ensure!(
         baseline_script.exists(),
