@@ -74,17 +74,26 @@ ensure_chromium() {
 
 ensure_node_tools() {
   local bin=tests/tools/node_modules/.bin/azurite-blob
-  local modules=tests/tools/node_modules
-  if [ -x "$bin" ] && [ -d $modules/socket.io-client ] && [ -d $modules/socket.io ] &&
-    [ -d $modules/playwright-core ]; then
+  if ! command -v npm >/dev/null; then
+    log "installing Node.js and npm"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  # Every package of tests/tools/package.json present, installed from this lockfile.
+  local missing
+  missing=$(cd tests/tools && node -e '
+    const fs = require("fs");
+    const deps = Object.keys(require("./package.json").dependencies);
+    const gone = deps.filter((d) => !fs.existsSync(`node_modules/${d}/package.json`));
+    const installed = "node_modules/.package-lock.json";
+    const stale = !fs.existsSync(installed) ||
+      fs.statSync("package-lock.json").mtimeMs > fs.statSync(installed).mtimeMs;
+    console.log(gone.length || stale ? gone.join(" ") || "stale" : "");
+  ')
+  if [ -z "$missing" ]; then
     log "the npm tools are installed"
   else
-    if ! command -v npm >/dev/null; then
-      log "installing Node.js and npm"
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-    fi
-    log "installing the npm tools (Azurite, socket.io-client, socket.io, playwright-core)"
+    log "installing the npm tools (Azurite, socket.io-client v4 and v2, socket.io, playwright-core): $missing"
     npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error >/dev/null
   fi
   ALTEGON_AZURITE_BIN="$(pwd)/$bin"
