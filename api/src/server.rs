@@ -95,6 +95,7 @@ impl Server {
             .layer(axum::middleware::from_fn(crate::routes::metrics::track))
             .layer(DefaultBodyLimit::max(config.max_json_body_bytes))
             .with_state(state)
+            .merge(relay.websocket_router())
             .layer(relay.room_data.0.clone())
             .layer(relay.meet_api.0.clone())
             .layer(PropagateRequestIdLayer::new(request_id.clone()))

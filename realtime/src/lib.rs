@@ -1,4 +1,5 @@
-//! Realtime rooms: the Socket.IO relay of the web client. A room token admits a
+//! Realtime rooms: the Socket.IO relay of the web client, and the same messages
+//! over a plain WebSocket (`/ws`). A room token admits a
 //! socket to its room; room messages (chat, mic requests, whiteboard, host
 //! controls, …) are checked and passed to the room's other sockets; chat is
 //! recorded through the commands, and presence becomes the room's live session
@@ -13,6 +14,7 @@ pub mod live_events;
 pub mod presence;
 pub mod relay;
 pub mod rooms;
+mod ws;
 
 pub use presence::{Locate, Presence};
 pub use relay::{RelaySettings, RoomAccess, RoomAuth, RoomRelay};

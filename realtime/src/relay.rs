@@ -61,18 +61,18 @@ impl std::fmt::Display for Refused {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Handshake {
+pub(crate) struct Handshake {
     #[serde(default)]
-    token: Option<String>,
+    pub(crate) token: Option<String>,
     /// Display name in the room's session.
     #[serde(default)]
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Where the client says it is, when the server cannot tell.
     #[serde(default)]
-    location: Option<Value>,
+    pub(crate) location: Option<Value>,
     /// The session's type when this client starts it.
     #[serde(default)]
-    session_type: Option<String>,
+    pub(crate) session_type: Option<String>,
 }
 
 /// Who a queued message goes to.
@@ -86,7 +86,7 @@ enum Audience {
 
 /// A chat line to record before it is relayed.
 #[derive(Debug)]
-struct ChatLine {
+pub(crate) struct ChatLine {
     meeting: altegon_domain::MeetingId,
     user_name: String,
     user: UserId,
@@ -103,22 +103,95 @@ const OUTBOX: usize = 256;
 
 /// A per-socket token bucket.
 #[derive(Debug)]
-struct Bucket {
+pub(crate) struct Bucket {
     tokens: f64,
     last: Instant,
 }
 
-struct Shared {
-    auth: Arc<dyn RoomAuth>,
-    presence: Arc<crate::presence::Presence>,
-    locate: Arc<dyn crate::presence::Locate>,
-    bus: CommandBus,
-    rooms: Rooms,
-    settings: RelaySettings,
+pub(crate) struct Shared {
+    pub(crate) auth: Arc<dyn RoomAuth>,
+    pub(crate) presence: Arc<crate::presence::Presence>,
+    pub(crate) locate: Arc<dyn crate::presence::Locate>,
+    pub(crate) bus: CommandBus,
+    pub(crate) rooms: Rooms,
+    pub(crate) settings: RelaySettings,
+    /// The room data socket, for what plain WebSocket clients send.
+    pub(crate) io: std::sync::OnceLock<SocketIo>,
+    /// Plain WebSocket clients a host removed, by socket id.
+    pub(crate) ws_kicks: Mutex<std::collections::HashMap<String, tokio::sync::oneshot::Sender<()>>>,
+    /// What was relayed in each room, for its plain WebSocket clients.
+    pub(crate) feeds:
+        Mutex<std::collections::HashMap<RoomId, tokio::sync::broadcast::Sender<Arc<Relayed>>>>,
 }
 
-/// The relay's two Socket.IO layers.
+impl Shared {
+    /// The room's feed of relayed messages.
+    pub(crate) fn feed(&self, room: RoomId) -> tokio::sync::broadcast::Sender<Arc<Relayed>> {
+        self.feeds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(room)
+            .or_insert_with(|| tokio::sync::broadcast::channel(1024).0)
+            .clone()
+    }
+
+    /// Hands a relayed message to the room's plain WebSocket clients, if any.
+    pub(crate) fn publish(&self, room: RoomId, relayed: Relayed) {
+        let feeds = self.feeds.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(feed) = feeds.get(&room)
+            && feed.receiver_count() > 0
+        {
+            let _ = feed.send(Arc::new(relayed));
+        }
+    }
+}
+
+/// A message relayed in a room, for the plain WebSocket clients of that room.
+#[derive(Debug, Clone)]
+pub(crate) struct Relayed {
+    /// The sending socket (not sent back to it), unless `everyone`.
+    pub(crate) origin: String,
+    /// Whether the sender gets it too.
+    pub(crate) everyone: bool,
+    /// The event.
+    pub(crate) event: String,
+    /// Its payload.
+    pub(crate) payload: Value,
+}
+
+/// Why a message was refused.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) status: u16,
+    pub(crate) error: String,
+}
+
+impl Bucket {
+    pub(crate) fn new(per_second: u32) -> Self {
+        Self {
+            tokens: f64::from(per_second) * 2.0,
+            last: Instant::now(),
+        }
+    }
+
+    fn take(&mut self, per_second: u32) -> bool {
+        let rate = f64::from(per_second);
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * rate).min(rate * 2.0);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The relay's two Socket.IO layers and its plain WebSocket endpoint.
 pub struct RoomRelay {
+    shared: Arc<Shared>,
     /// `/erizocontroller/socket.io`.
     pub room_data: (SocketIoLayer, SocketIo),
     /// `/socket.io`.
@@ -141,6 +214,9 @@ impl RoomRelay {
             bus,
             rooms: Rooms::default(),
             settings,
+            io: std::sync::OnceLock::new(),
+            ws_kicks: Mutex::new(std::collections::HashMap::new()),
+            feeds: Mutex::new(std::collections::HashMap::new()),
         });
         let build = |path: &str| {
             // The transport takes more than a message may hold, so that an
@@ -204,14 +280,24 @@ impl RoomRelay {
             }
         };
         meet_api.1.ns("/", on_meet_connect);
+        let _ = shared.io.set(room_data.1.clone());
         tokio::spawn(crate::live_events::push_room_events(
             shared.bus.clone(),
             room_data.1.clone(),
         ));
         Self {
+            shared,
             room_data,
             meet_api,
         }
+    }
+}
+
+impl RoomRelay {
+    /// `GET /ws`: the same room messages as JSON frames, for clients without
+    /// Socket.IO.
+    pub fn websocket_router(&self) -> axum::Router {
+        crate::ws::router(self.shared.clone())
     }
 }
 
@@ -265,27 +351,36 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
     {
         let s = s.clone();
         let room = room.clone();
-        let bus = shared.bus.clone();
+        let shared = shared.clone();
+        let room_id = access.room_id;
         tokio::spawn(async move {
             while let Some((audience, event, payload, chat)) = queued.recv().await {
                 if let Some(line) = chat {
-                    record_chat(&bus, line).await;
+                    record_chat(&shared.bus, line).await;
                 }
                 let to = match audience {
                     Audience::Others => s.to(room.clone()),
                     Audience::Everyone => s.within(room.clone()),
                 };
                 let _ = to.emit(event, &payload).await;
+                shared.publish(
+                    room_id,
+                    Relayed {
+                        origin: s.id.to_string(),
+                        everyone: matches!(audience, Audience::Everyone),
+                        event: event.to_owned(),
+                        payload,
+                    },
+                );
             }
         });
     }
     if let Some(stage) = shared.rooms.whiteboard(access.room_id) {
         let _ = s.emit("white-board-stage", &stage);
     }
-    s.extensions.insert(Arc::new(Mutex::new(Bucket {
-        tokens: f64::from(shared.settings.messages_per_second) * 2.0,
-        last: Instant::now(),
-    })));
+    s.extensions.insert(Arc::new(Mutex::new(Bucket::new(
+        shared.settings.messages_per_second,
+    ))));
     for message in MESSAGES {
         let shared = shared.clone();
         let access = access.clone();
@@ -372,49 +467,34 @@ fn refuse(s: &SocketRef, message: &str, status: u16, error: &str) {
     );
 }
 
-fn take_token(s: &SocketRef, per_second: u32) -> bool {
-    let Some(bucket) = s.extensions.get::<Arc<Mutex<Bucket>>>() else {
-        return true;
-    };
-    let mut b = bucket.lock().unwrap_or_else(|p| p.into_inner());
-    let rate = f64::from(per_second);
-    let now = Instant::now();
-    b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(rate * 2.0);
-    b.last = now;
-    if b.tokens >= 1.0 {
-        b.tokens -= 1.0;
-        true
-    } else {
-        false
-    }
-}
-
-/// Checks one message and passes it on. Synchronous: the order of a socket's
-/// messages is the order they are relayed in.
-fn handle(
-    s: &SocketRef,
-    shared: &Arc<Shared>,
+/// Checks one message and applies what it does to the room (whiteboard, meeting,
+/// removal). The answer is the chat line to record and the sockets to disconnect.
+pub(crate) fn check(
+    shared: &Shared,
     access: &RoomAccess,
-    outbox: &Outbox,
+    bucket: &Mutex<Bucket>,
     message: &'static MessageType,
-    payload: Value,
-) {
-    let size = serde_json::to_vec(&payload).map_or(usize::MAX, |v| v.len());
+    payload: &Value,
+) -> Result<(Option<ChatLine>, Vec<String>), Refusal> {
+    let size = serde_json::to_vec(payload).map_or(usize::MAX, |v| v.len());
     if size > shared.settings.max_message_bytes {
-        refuse(
-            s,
-            message.name,
-            413,
-            &format!(
+        return Err(Refusal {
+            status: 413,
+            error: format!(
                 "messages may have at most {} bytes",
                 shared.settings.max_message_bytes
             ),
-        );
-        return;
+        });
     }
-    if !take_token(s, shared.settings.messages_per_second) {
-        refuse(s, message.name, 429, "too many messages; slow down");
-        return;
+    let within_rate = bucket
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take(shared.settings.messages_per_second);
+    if !within_rate {
+        return Err(Refusal {
+            status: 429,
+            error: "too many messages; slow down".into(),
+        });
     }
     let allowed = match message.sender {
         Sender::Host => access.host,
@@ -427,14 +507,16 @@ fn handle(
             message = message.name,
             "refused a room message the sender may not send"
         );
-        let error = match message.sender {
-            Sender::Host => format!("only the host may send {}", message.name),
-            Sender::Participant => "this room token may not send messages".into(),
-        };
-        refuse(s, message.name, 403, &error);
-        return;
+        return Err(Refusal {
+            status: 403,
+            error: match message.sender {
+                Sender::Host => format!("only the host may send {}", message.name),
+                Sender::Participant => "this room token may not send messages".into(),
+            },
+        });
     }
     let mut chat = None;
+    let mut removed = Vec::new();
     match message.effect {
         Effect::Relay => {}
         Effect::WhiteboardStage => shared
@@ -442,36 +524,71 @@ fn handle(
             .set_whiteboard(access.room_id, Some(payload.clone())),
         Effect::WhiteboardClear => shared.rooms.set_whiteboard(access.room_id, None),
         Effect::MeetingId => {
-            if let Some(id) = text(&payload, &["meetingId", "msg"]).and_then(|v| v.parse().ok()) {
+            if let Some(id) = text(payload, &["meetingId", "msg"]).and_then(|v| v.parse().ok()) {
                 shared.rooms.set_meeting(access.room_id, id);
             }
         }
-        Effect::Chat => chat = chat_line(shared, access, &payload),
+        Effect::Chat => chat = chat_line(shared, access, payload),
         Effect::RemoveParticipant => {
             if let Some(target) =
-                text(&payload, &["id", "userId", "msg"]).and_then(|v| v.parse::<UserId>().ok())
+                text(payload, &["id", "userId", "msg"]).and_then(|v| v.parse::<UserId>().ok())
             {
-                for sid in shared.rooms.remove_user(access.room_id, target) {
-                    if let Ok(sid) = sid.parse()
-                        && let Some(socket) = s.broadcast().get_socket(sid)
-                    {
-                        let _ = socket.emit("remove-participant", &payload);
-                        let _ = socket.disconnect();
-                    }
-                }
+                removed = shared.rooms.remove_user(access.room_id, target);
             }
         }
     }
-    if outbox
-        .try_send((Audience::Others, message.name, payload, chat))
-        .is_err()
-    {
-        refuse(s, message.name, 429, "too many messages waiting; slow down");
+    Ok((chat, removed))
+}
+
+/// Disconnects removed sockets of either kind, telling them why.
+pub(crate) fn disconnect_removed(shared: &Shared, removed: Vec<String>, payload: &Value) {
+    for sid in removed {
+        if let Some(kick) = shared
+            .ws_kicks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&sid)
+        {
+            let _ = kick.send(());
+            continue;
+        }
+        if let (Some(io), Ok(id)) = (shared.io.get(), sid.parse())
+            && let Some(socket) = io.get_socket(id)
+        {
+            let _ = socket.emit("remove-participant", payload);
+            let _ = socket.disconnect();
+        }
+    }
+}
+
+/// A Socket.IO message: checked, applied, then queued for relaying in order.
+fn handle(
+    s: &SocketRef,
+    shared: &Arc<Shared>,
+    access: &RoomAccess,
+    outbox: &Outbox,
+    message: &'static MessageType,
+    payload: Value,
+) {
+    let Some(bucket) = s.extensions.get::<Arc<Mutex<Bucket>>>() else {
+        return;
+    };
+    match check(shared, access, &bucket, message, &payload) {
+        Err(refusal) => refuse(s, message.name, refusal.status, &refusal.error),
+        Ok((chat, removed)) => {
+            disconnect_removed(shared, removed, &payload);
+            if outbox
+                .try_send((Audience::Others, message.name, payload, chat))
+                .is_err()
+            {
+                refuse(s, message.name, 429, "too many messages waiting; slow down");
+            }
+        }
     }
 }
 
 /// A string field of the payload (or of its `msg` object), by the first name found.
-fn text(payload: &Value, names: &[&str]) -> Option<String> {
+pub(crate) fn text(payload: &Value, names: &[&str]) -> Option<String> {
     for name in names {
         for v in [
             payload.get(name),
@@ -486,7 +603,7 @@ fn text(payload: &Value, names: &[&str]) -> Option<String> {
 }
 
 /// The chat line to record, when the room's meeting is known.
-fn chat_line(shared: &Arc<Shared>, access: &RoomAccess, payload: &Value) -> Option<ChatLine> {
+pub(crate) fn chat_line(shared: &Shared, access: &RoomAccess, payload: &Value) -> Option<ChatLine> {
     let meeting = shared.rooms.meeting(access.room_id)?;
     let message = text(payload, &["msg"]).filter(|m| !m.is_empty())?;
     let user_name =
@@ -499,7 +616,7 @@ fn chat_line(shared: &Arc<Shared>, access: &RoomAccess, payload: &Value) -> Opti
     })
 }
 
-async fn record_chat(bus: &CommandBus, line: ChatLine) {
+pub(crate) async fn record_chat(bus: &CommandBus, line: ChatLine) {
     let ctx = CommandContext::new(Actor {
         id: Some(line.user.to_string()),
         roles: vec![],

@@ -1,11 +1,12 @@
 // The web client's room sockets, played by socket.io-client: a host, a guest and a
 // viewer in one room exchange messages; the script prints what each one saw.
 // Plan (argv[2]): { url, hostToken, guestToken, viewerToken, guestId, meetingId,
-//                  hostAccessToken, roomId, legacyToken }
+//                  hostAccessToken, roomId, legacyToken, wsToken }
 'use strict';
 
 const { io } = require('socket.io-client');
 const ioV2 = require('socket.io-client-v2');
+const WebSocket = require('ws');
 
 const plan = JSON.parse(process.argv[2]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -104,6 +105,36 @@ async function main() {
   await until(() => of(host, 'video-off').length > 0);
   result.hostSawLegacy = of(host, 'video-off')[0];
   legacy.socket.close();
+
+  // A plain WebSocket client (JSON frames) in the same room.
+  const wsBase = plan.url.replace(/^http/, 'ws');
+  const plain = await new Promise((resolve, reject) => {
+    const w = new WebSocket(`${wsBase}/ws?token=${encodeURIComponent(plan.wsToken)}&name=Plain`);
+    const seen = [];
+    w.on('message', (d) => {
+      const f = JSON.parse(d);
+      seen.push({ event: f.event, payload: f.data });
+    });
+    w.once('open', () => resolve({ socket: w, seen }));
+    w.once('error', reject);
+  });
+  await until(() => of(plain, 'room_connected').length > 0);
+  result.plainConnected = of(plain, 'room_connected')[0];
+  host.socket.emit('chat-box', { type: 'chat-box', id: 'host', username: 'Host', time: 1692345680, msg: 'Hi plain' });
+  await until(() => of(plain, 'chat-box').some((m) => m.msg === 'Hi plain'));
+  result.plainHeard = of(plain, 'chat-box').some((m) => m.msg === 'Hi plain');
+  plain.socket.send(JSON.stringify({ event: 'video-off', data: { type: 'video-off', id: 'plain' } }));
+  await until(() => of(host, 'video-off').some((v) => v.id === 'plain'));
+  result.hostHeardPlain = of(host, 'video-off').some((v) => v.id === 'plain');
+  plain.socket.send(JSON.stringify({ event: 'mute-all-participants', data: { type: 'mute-all-participants' } }));
+  await until(() => of(plain, 'error').length > 0);
+  result.plainRefused = of(plain, 'error')[0];
+  plain.socket.close();
+  result.plainBadToken = await new Promise((resolve) => {
+    const w = new WebSocket(`${wsBase}/ws?token=nope`);
+    w.on('message', (d) => resolve(JSON.parse(d)));
+    w.once('error', () => resolve(null));
+  });
 
   // Something happens elsewhere (a recording starts over REST): the room hears of it.
   const started = await fetch(`${plan.url}/recording/start`, {

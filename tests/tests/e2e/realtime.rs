@@ -29,6 +29,7 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
     let (guest, guest_token) = app.user("guest@altegon.com").await;
     let (_, viewer_token) = app.user("viewer@altegon.com").await;
     let (_, legacy_token) = app.user("legacy@altegon.com").await;
+    let (_, plain_token) = app.user("plain@altegon.com").await;
     let room = app.room(&host_token, false).await;
     let r = app
         .post_as(
@@ -51,6 +52,7 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
         "meetingId": meeting,
         "hostAccessToken": host_token,
         "legacyToken": room_token(&app, &legacy_token, &room, None).await,
+        "wsToken": room_token(&app, &plain_token, &room, None).await,
         "roomId": room,
     });
     let out = tokio::process::Command::new("node")
@@ -101,6 +103,19 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
         seen["hostSawLegacy"]["id"], "legacy",
         "the room hears the v2 client"
     );
+    assert_eq!(seen["plainConnected"]["type"], "room_connected");
+    assert!(seen["plainConnected"]["sessionId"].is_string());
+    assert_eq!(
+        seen["plainHeard"], true,
+        "the plain WebSocket client hears the room"
+    );
+    assert_eq!(
+        seen["hostHeardPlain"], true,
+        "the room hears the plain WebSocket client"
+    );
+    assert_eq!(seen["plainRefused"]["status"], 403);
+    assert_eq!(seen["plainBadToken"]["event"], "error");
+    assert_eq!(seen["plainBadToken"]["data"]["status"], 401);
     assert_eq!(seen["recordingStartStatus"], 201);
     assert_eq!(
         seen["guestEvents"],
@@ -155,8 +170,8 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
     assert_eq!(view["sessionType"], "webinar");
     assert_eq!(view["location"]["city"], "Lahore");
     assert_eq!(
-        view["participantsCount"], 4,
-        "host, guest, legacy client and viewer"
+        view["participantsCount"], 5,
+        "host, guest, legacy client, plain WebSocket client and viewer"
     );
     let names: Vec<&str> = view["participants"]
         .as_array()
@@ -181,6 +196,13 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
             )
         })
         .collect();
-    assert_eq!(lines, [("Guest", "Hello everyone!"), ("Host", "Hi v2")]);
+    assert_eq!(
+        lines,
+        [
+            ("Guest", "Hello everyone!"),
+            ("Host", "Hi v2"),
+            ("Host", "Hi plain")
+        ]
+    );
     app.stop().await;
 }
