@@ -237,7 +237,6 @@ impl RoomRelay {
         let on_connect = {
             let shared = shared.clone();
             move |s: SocketRef, TryData(handshake): TryData<Handshake>| {
-                admit(&s, &shared);
                 let shared = shared.clone();
                 async move { arrive(&s, &shared, handshake.unwrap_or_default()).await }
             }
@@ -246,7 +245,13 @@ impl RoomRelay {
             let shared = shared.clone();
             move |s: SocketRef, TryData(handshake): TryData<Handshake>| {
                 let shared = shared.clone();
-                async move { authenticate(&s, &shared, handshake.unwrap_or_default().token) }
+                async move {
+                    authenticate(&s, &shared, handshake.unwrap_or_default().token)?;
+                    // Handlers are in place before the client hears it is connected,
+                    // so its first message is never dropped.
+                    admit(&s, &shared);
+                    Ok::<(), Refused>(())
+                }
             }
         };
         room_data.1.ns("/", on_connect.with(check_token));
@@ -330,7 +335,8 @@ pub(crate) fn room_name(room: RoomId) -> String {
     format!("room:{room}")
 }
 
-/// Puts an authenticated socket in its room and wires its handlers. Everything a
+/// Puts an authenticated socket in its room and wires its handlers (from the
+/// connect middleware, before the client is told it is connected). Everything a
 /// socket sends is relayed by one task per socket, in the order it was sent.
 fn admit(s: &SocketRef, shared: &Arc<Shared>) {
     let Some(access) = s.extensions.get::<RoomAccess>() else {
@@ -374,9 +380,6 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
                 );
             }
         });
-    }
-    if let Some(stage) = shared.rooms.whiteboard(access.room_id) {
-        let _ = s.emit("white-board-stage", &stage);
     }
     s.extensions.insert(Arc::new(Mutex::new(Bucket::new(
         shared.settings.messages_per_second,
@@ -451,6 +454,9 @@ async fn arrive(s: &SocketRef, shared: &Arc<Shared>, handshake: Handshake) {
         "roomId": access.room_id.to_string(),
         "sessionId": session,
     });
+    if let Some(stage) = shared.rooms.whiteboard(access.room_id) {
+        let _ = s.emit("white-board-stage", &stage);
+    }
     let _ = s.emit("room_connected", &connected);
     if let Some(outbox) = s.extensions.get::<Outbox>() {
         let _ = outbox.try_send((Audience::Others, "room_connected", connected, None));

@@ -177,6 +177,7 @@ async function main() {
 
   // A viewer may listen but not send.
   const viewer = await connect(plan.viewerToken);
+  await until(() => of(viewer, 'room_connected').length > 0);
   viewer.socket.emit('chat-box', { type: 'chat-box', msg: 'may I?' });
   await until(() => of(viewer, 'error').length > 0);
   result.viewerChat = of(viewer, 'error')[0];
