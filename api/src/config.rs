@@ -163,6 +163,14 @@ pub struct Config {
     /// How long a participant whose last socket dropped keeps their seat in the
     /// room's session, in ms (`ALTEGON_REALTIME_LEAVE_GRACE_MS`).
     pub realtime_leave_grace_ms: u64,
+    /// Deepest GraphQL selection accepted (`ALTEGON_GRAPHQL_MAX_DEPTH`).
+    pub graphql_max_depth: usize,
+    /// Largest GraphQL query complexity accepted, each field counting 1 and a
+    /// list field its page size times its selection (`ALTEGON_GRAPHQL_MAX_COMPLEXITY`).
+    pub graphql_max_complexity: usize,
+    /// Whether GraphQL introspection (and so GraphiQL's schema view) is on
+    /// (`ALTEGON_GRAPHQL_INTROSPECTION`).
+    pub graphql_introspection: bool,
 }
 
 /// How log lines are written.
@@ -237,6 +245,9 @@ impl Default for Config {
             realtime_max_message_bytes: 64 * 1024,
             realtime_messages_per_second: 50,
             realtime_leave_grace_ms: 10_000,
+            graphql_max_depth: 12,
+            graphql_max_complexity: 50_000,
+            graphql_introspection: true,
         }
     }
 }

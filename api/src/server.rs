@@ -91,7 +91,9 @@ impl Server {
             state.geo.clone(),
         );
         let request_id = HeaderName::from_static("x-request-id");
+        let schema = crate::graphql::schema(state.clone());
         let app = crate::routes::router()
+            .merge(crate::graphql::router(schema))
             .layer(axum::middleware::from_fn(crate::routes::metrics::track))
             .layer(DefaultBodyLimit::max(config.max_json_body_bytes))
             .with_state(state)

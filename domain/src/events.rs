@@ -13,6 +13,7 @@ use crate::ids::{MeetingId, ObjectId, RoomId, SessionId, UserId};
 
 /// What an account may do beyond its own resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// A regular account.
@@ -24,6 +25,7 @@ pub enum Role {
 
 /// A user account was created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserRegistered {
     /// The new account.
@@ -48,6 +50,7 @@ pub struct UserRegistered {
 
 /// An account was given a role (e.g. the first administrator).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserRoleGranted {
     /// The account.
@@ -60,6 +63,7 @@ pub struct UserRoleGranted {
 
 /// An email address was reserved for an account (stream `user-email-{sha256}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EmailReserved {
     /// The account the address belongs to.
@@ -70,6 +74,7 @@ pub struct EmailReserved {
 
 /// A reservation whose account was never created was given up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EmailReservationReleased {
     /// The account that had reserved the address and never registered.
@@ -80,6 +85,7 @@ pub struct EmailReservationReleased {
 
 /// A room was created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RoomCreated {
     /// The new room.
@@ -102,6 +108,7 @@ pub struct RoomCreated {
 
 /// A meeting was created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingCreated {
     /// The new meeting.
@@ -118,6 +125,7 @@ pub struct MeetingCreated {
 
 /// Some of a meeting's details changed; absent fields are unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingUpdated {
     /// The meeting.
@@ -146,6 +154,7 @@ pub struct MeetingUpdated {
 /// A line of a meeting's transcript arrived (stream `transcript-{meetingId}`). The
 /// message is stored exactly as the client sent it: ciphertext when encrypted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptLineAdded {
     /// The meeting.
@@ -166,6 +175,7 @@ pub struct TranscriptLineAdded {
 
 /// A chat message was posted in a meeting (stream `chat-{meetingId}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChatMessagePosted {
     /// The meeting.
@@ -184,6 +194,7 @@ pub struct ChatMessagePosted {
 
 /// Meeting notes were generated; the summary is stored encrypted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingSummaryGenerated {
     /// The meeting.
@@ -203,6 +214,7 @@ pub struct MeetingSummaryGenerated {
 /// An `Idempotency-Key` was bound to the stream its command acts on (stream
 /// `idempotency-{sha256(actor, key)}`), so a retried create reuses the same id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdempotencyKeyClaimed {
     /// The stream the keyed command writes to.
@@ -213,6 +225,7 @@ pub struct IdempotencyKeyClaimed {
 
 /// Recording of a room's stream began (stream `recording-{recordingId}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingStarted {
     /// The client's recording id, e.g. `1756364334628_738386`.
@@ -244,6 +257,7 @@ pub struct RecordingStarted {
 
 /// Recording of a stream ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingStopped {
     /// The client's recording id.
@@ -261,6 +275,7 @@ pub struct RecordingStopped {
 /// The recording server opened a file for one track of a recording (stream
 /// `recording-{recordingId}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingTrackOpened {
     /// The client's recording id.
@@ -278,6 +293,7 @@ pub struct RecordingTrackOpened {
 /// Chunks of a track reached the recording server's disk. Recorded at most every
 /// few seconds per track, not per chunk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingChunksWritten {
     /// The client's recording id.
@@ -294,6 +310,7 @@ pub struct RecordingChunksWritten {
 
 /// A track's file is complete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingTrackClosed {
     /// The client's recording id.
@@ -311,6 +328,7 @@ pub struct RecordingTrackClosed {
 /// Processing (scale every track to one size and concatenate them into one MP4)
 /// began, or began again after an interruption.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingProcessingStarted {
     /// The client's recording id.
@@ -337,6 +355,7 @@ pub struct RecordingProcessingStarted {
 
 /// How far processing has come, from ffmpeg's progress output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingProcessingProgressed {
     /// The client's recording id.
@@ -351,6 +370,7 @@ pub struct RecordingProcessingProgressed {
 
 /// Processing produced the recording's MP4.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingProcessed {
     /// The client's recording id.
@@ -371,6 +391,7 @@ pub struct RecordingProcessed {
 
 /// Processing failed; a new `process-recording` may try again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingProcessingFailed {
     /// The client's recording id.
@@ -385,6 +406,7 @@ pub struct RecordingProcessingFailed {
 
 /// A recording's file was stored in a user's blob storage (stream `storage-{userId}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingFileUploaded {
     /// Whose storage holds it.
@@ -407,6 +429,7 @@ pub struct RecordingFileUploaded {
 
 /// A recording's file was removed from a user's blob storage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingFileDeleted {
     /// Whose storage held it.
@@ -429,6 +452,7 @@ pub struct RecordingFileDeleted {
 
 /// An administrator set a user's storage limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StorageLimitChanged {
     /// Whose limit.
@@ -443,6 +467,7 @@ pub struct StorageLimitChanged {
 
 /// A file was shared in a room (stream `roomfiles-{roomId}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RoomFileUploaded {
     /// The room.
@@ -463,6 +488,7 @@ pub struct RoomFileUploaded {
 
 /// Every file of a room was removed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RoomFilesDeleted {
     /// The room.
@@ -477,6 +503,7 @@ pub struct RoomFilesDeleted {
 
 /// Where a session or a participant is, and how that was learnt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
     /// City name, or `Unknown`.
@@ -495,6 +522,7 @@ pub struct Location {
 /// A live session of a room began with its first participant (stream
 /// `session-{sessionId}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionStarted {
     /// The session.
@@ -517,6 +545,7 @@ pub struct SessionStarted {
 
 /// Someone joined a live session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ParticipantJoined {
     /// The session.
@@ -533,6 +562,7 @@ pub struct ParticipantJoined {
 
 /// Someone left a live session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ParticipantLeft {
     /// The session.
@@ -545,6 +575,7 @@ pub struct ParticipantLeft {
 
 /// A session ended: its last participant left, or the host ended it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionEnded {
     /// The session.

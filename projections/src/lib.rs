@@ -21,6 +21,7 @@ pub use db::{Dialect, ReadDb};
 pub use engine::{ProjectionEngine, ProjectionStatus, RebuildProgress};
 pub use error::ProjectionError;
 pub use projection::{Applied, Projection, TableDef, Target};
+pub use sql::ROWS_PER_STATEMENT as MAX_KEYS_PER_QUERY;
 
 /// Formats a time as the reference API does: RFC 3339, milliseconds, `Z`.
 pub fn api_time(t: chrono::DateTime<chrono::Utc>) -> String {

@@ -17,7 +17,7 @@ pub(crate) fn row_placeholders(rows: usize, cols: usize) -> String {
 }
 
 /// Rows per multi-row statement: well under both dialects' parameter limits.
-pub(crate) const ROWS_PER_STATEMENT: usize = 500;
+pub const ROWS_PER_STATEMENT: usize = 500;
 
 #[cfg(test)]
 mod tests {
@@ -60,6 +60,29 @@ where
             query = query.bind(id);
         }
         out.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// Rows of `sql` for a batch of keys: `{in}` in `sql` becomes the keys'
+/// placeholders, one statement per [`ROWS_PER_STATEMENT`] keys. Batched readers
+/// (GraphQL's nested lists) use it to answer many parents in one query.
+pub(crate) async fn fetch_in<T>(
+    pool: &sqlx::AnyPool,
+    sql: &str,
+    keys: &[String],
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut out = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let sql = sql.replace("{in}", &placeholders(1, chunk.len()));
+        let mut query = sqlx::query_as::<_, T>(&sql);
+        for key in chunk {
+            query = query.bind(key);
+        }
+        out.extend(query.fetch_all(pool).await?);
     }
     Ok(out)
 }

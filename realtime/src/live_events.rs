@@ -7,6 +7,7 @@ use altegon_commands::CommandBus;
 use altegon_commands::pipeline::decode;
 use altegon_commands::store::{EventFilter, SubscriptionStart};
 use altegon_domain::recording::Recording;
+use altegon_domain::session::Session;
 use altegon_domain::{DomainEvent, RoomId};
 use futures::StreamExt;
 use serde_json::Value;
@@ -58,7 +59,23 @@ pub async fn push_room_events(bus: CommandBus, io: SocketIo) {
     }
 }
 
-async fn room_of(bus: &CommandBus, event: &DomainEvent) -> Option<RoomId> {
+/// The room an event concerns, when it concerns one: from the event itself, or
+/// from the state of the recording or session it belongs to.
+pub async fn room_of(bus: &CommandBus, event: &DomainEvent) -> Option<RoomId> {
+    let session = match event {
+        DomainEvent::SessionStarted(e) => return Some(e.room_id),
+        DomainEvent::ParticipantJoined(e) => Some(&e.session_id),
+        DomainEvent::ParticipantLeft(e) => Some(&e.session_id),
+        DomainEvent::SessionEnded(e) => Some(&e.session_id),
+        _ => None,
+    };
+    if let Some(session) = session {
+        return bus
+            .state::<Session>(session)
+            .await
+            .ok()
+            .and_then(|s| s.started.map(|s| s.room_id));
+    }
     let recording = match event {
         DomainEvent::RecordingStarted(e) => return Some(e.room_id),
         DomainEvent::RecordingFileUploaded(e) => return Some(e.room_id),

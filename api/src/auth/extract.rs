@@ -24,11 +24,6 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
-    /// Whether the caller is an administrator.
-    pub fn is_admin(&self) -> bool {
-        self.roles.iter().any(|r| r == "admin")
-    }
-
     /// The caller as a command actor.
     pub fn actor(&self) -> Actor {
         Actor {
@@ -44,17 +39,6 @@ impl AuthUser {
             is_admin: self.is_admin(),
         }
     }
-
-    /// Allows the caller to act for `user`: themselves, or anyone when admin.
-    pub fn may_act_for(&self, user: &UserId) -> Result<(), Error> {
-        if &self.id == user || self.is_admin() {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "you may only act on your own resources".into(),
-            ))
-        }
-    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -68,6 +52,31 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .then_some(token.trim())
 }
 
+impl AuthUser {
+    /// The caller an access token names; a 401 saying why when it is not valid.
+    pub fn from_token(state: &AppState, token: &str) -> Result<Self, Error> {
+        let claims = state.keys.verify_access(token).map_err(|e| match e {
+            TokenError::Expired => Error::Unauthorized("token expired"),
+            _ => Error::Unauthorized("invalid token"),
+        })?;
+        let id = claims
+            .sub
+            .parse()
+            .map_err(|_| Error::Unauthorized("invalid token"))?;
+        Ok(AuthUser {
+            id,
+            roles: claims.roles,
+        })
+    }
+
+    /// The caller of a request: `None` without a bearer token, a 401 for a bad one.
+    pub fn from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<Self>, Error> {
+        bearer(headers)
+            .map(|token| Self::from_token(state, token))
+            .transpose()
+    }
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = Error;
 
@@ -77,18 +86,7 @@ impl FromRequestParts<AppState> for AuthUser {
         }
         let token =
             bearer(&parts.headers).ok_or(Error::Unauthorized("a bearer token is required"))?;
-        let claims = state.keys.verify_access(token).map_err(|e| match e {
-            TokenError::Expired => Error::Unauthorized("token expired"),
-            _ => Error::Unauthorized("invalid token"),
-        })?;
-        let id = claims
-            .sub
-            .parse()
-            .map_err(|_| Error::Unauthorized("invalid token"))?;
-        let user = AuthUser {
-            id,
-            roles: claims.roles,
-        };
+        let user = Self::from_token(state, token)?;
         parts.extensions.insert(user.clone());
         Ok(user)
     }
@@ -99,14 +97,9 @@ impl FromRequestParts<AppState> for AuthUser {
 #[derive(Debug, Clone)]
 pub struct CommandCtx(pub CommandContext);
 
-impl FromRequestParts<AppState> for CommandCtx {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let actor = match bearer(&parts.headers) {
-            Some(_) => AuthUser::from_request_parts(parts, state).await?.actor(),
-            None => Actor::default(),
-        };
+impl CommandCtx {
+    /// The context of a request made by `actor`.
+    pub fn for_request(parts: &Parts, state: &AppState, actor: Actor) -> Result<Self, Error> {
         let header = |name: &str| {
             parts
                 .headers
@@ -139,5 +132,17 @@ impl FromRequestParts<AppState> for CommandCtx {
             ctx.idempotency_key = Some(key.to_owned());
         }
         Ok(CommandCtx(ctx))
+    }
+}
+
+impl FromRequestParts<AppState> for CommandCtx {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let actor = match bearer(&parts.headers) {
+            Some(_) => AuthUser::from_request_parts(parts, state).await?.actor(),
+            None => Actor::default(),
+        };
+        Self::for_request(parts, state, actor)
     }
 }

@@ -2,7 +2,12 @@
 //! and the extractors that turn a request into who is calling.
 
 mod extract;
+mod login;
+mod policy;
+mod room_access;
 mod tokens;
 
 pub use extract::{AuthUser, CommandCtx};
+pub use login::{LoggedIn, log_in};
+pub use room_access::issue_room_token;
 pub use tokens::{AccessClaims, JwtKeys, RoomClaims, RoomGrant, TokenError};

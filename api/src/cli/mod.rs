@@ -1,11 +1,12 @@
 //! The command line: `altegon-meet [serve]`, `migrate`, `projections status|rebuild`,
-//! `users create-admin|grant-admin`, `events tail|export`, `audit verify`, `storage sweep`, `bench`. Each subcommand opens the configured event store itself, so the
+//! `users create-admin|grant-admin`, `events tail|export`, `audit verify`, `storage sweep`, `schemas write|check`, `bench`. Each subcommand opens the configured event store itself, so the
 //! tools work beside a running server.
 
 pub mod audit;
 pub mod bench;
 pub mod events;
 pub mod projections;
+pub mod schemas;
 pub mod storage;
 pub mod users;
 
@@ -51,6 +52,9 @@ pub enum Command {
     /// Maintain blob storage.
     #[command(subcommand)]
     Storage(storage::StorageCommand),
+    /// Check or regenerate the published contracts under `schemas/`.
+    #[command(subcommand)]
+    Schemas(schemas::SchemasCommand),
     /// Measure the event store.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -70,5 +74,6 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
         Command::Audit(cmd) => audit::run(cmd, &config).await,
         Command::Bench(cmd) => bench::run(cmd).await,
         Command::Storage(cmd) => storage::run(cmd, &config).await,
+        Command::Schemas(cmd) => schemas::run(cmd),
     }
 }

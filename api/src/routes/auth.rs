@@ -1,10 +1,8 @@
 //! `POST /auth/register` and `POST /auth/login`.
 
 use altegon_commands::handlers::users::{RegisterUser, register_user};
-use altegon_commands::password::{hash_password, verify_password};
 use altegon_domain::events::Role;
 use altegon_domain::validate::{normalized_email, password_policy};
-use altegon_projections::models::users;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -12,16 +10,12 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::OnceCell;
 
-use crate::auth::CommandCtx;
+use crate::auth::{CommandCtx, LoggedIn, log_in};
 use crate::consistency::{position_header, wait_until_visible};
 use crate::error::{Error, FieldError};
 use crate::json::ValidJson;
 use crate::state::AppState;
-
-/// The one message for every failed login, so it does not tell whether the email exists.
-const BAD_CREDENTIALS: &str = "Invalid email or password";
 
 /// `/auth/*`.
 pub fn router() -> Router<AppState> {
@@ -30,15 +24,16 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(login))
 }
 
-#[derive(Debug, Deserialize)]
+/// A registration as sent; every field is checked by [`registration`].
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RegisterBody {
-    email: Option<String>,
-    f_name: Option<String>,
-    l_name: Option<String>,
-    phone_number: Option<String>,
-    country: Option<String>,
-    password: Option<String>,
+pub(crate) struct RegisterBody {
+    pub(crate) email: Option<String>,
+    pub(crate) f_name: Option<String>,
+    pub(crate) l_name: Option<String>,
+    pub(crate) phone_number: Option<String>,
+    pub(crate) country: Option<String>,
+    pub(crate) password: Option<String>,
 }
 
 /// Names every missing field at once, then the malformed ones.
@@ -55,11 +50,9 @@ fn required(errors: &mut Vec<FieldError>, field: &str, value: &Option<String>) -
     }
 }
 
-async fn register(
-    State(state): State<AppState>,
-    CommandCtx(ctx): CommandCtx,
-    ValidJson(body): ValidJson<RegisterBody>,
-) -> Result<impl IntoResponse, Error> {
+/// The registration command, once every field is present and well formed; a
+/// 400 names every missing field at once, then the malformed ones.
+pub(crate) fn registration(body: RegisterBody) -> Result<RegisterUser, Error> {
     let mut errors = Vec::new();
     let email = required(&mut errors, "email", &body.email);
     let f_name = required(&mut errors, "fName", &body.f_name);
@@ -84,15 +77,28 @@ async fn register(
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
-    let request = RegisterUser {
-        email: email.clone(),
-        f_name: f_name.clone(),
-        l_name: l_name.clone(),
+    Ok(RegisterUser {
+        email,
+        f_name,
+        l_name,
         phone_number,
         country,
         password,
         role: Role::User,
-    };
+    })
+}
+
+async fn register(
+    State(state): State<AppState>,
+    CommandCtx(ctx): CommandCtx,
+    ValidJson(body): ValidJson<RegisterBody>,
+) -> Result<impl IntoResponse, Error> {
+    let request = registration(body)?;
+    let (email, f_name, l_name) = (
+        request.email.clone(),
+        request.f_name.clone(),
+        request.l_name.clone(),
+    );
     let registered = register_user(&state.bus, &ctx, request).await?;
     wait_until_visible(&state, registered.position).await?;
     Ok((
@@ -118,37 +124,11 @@ struct LoginBody {
     password: String,
 }
 
-/// A hash to verify against when the email is unknown, so both failures take as long.
-async fn decoy_hash() -> &'static str {
-    static DECOY: OnceCell<String> = OnceCell::const_new();
-    DECOY
-        .get_or_init(|| async {
-            hash_password(rand::random::<u64>().to_string())
-                .await
-                .unwrap_or_default()
-        })
-        .await
-}
-
 async fn login(
     State(state): State<AppState>,
     ValidJson(body): ValidJson<LoginBody>,
 ) -> Result<impl IntoResponse, Error> {
-    let user = users::by_email(state.read_pool(), &body.user_name).await?;
-    let hash = match &user {
-        Some(u) => u.password_hash.clone(),
-        None => decoy_hash().await.to_owned(),
-    };
-    let valid = verify_password(body.password, hash).await;
-    let user = match user {
-        Some(user) if valid => user,
-        _ => return Err(Error::Unauthorized(BAD_CREDENTIALS)),
-    };
-    let roles = user.role_list();
-    let token = state
-        .keys
-        .issue_access(&user.id, roles.clone())
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let LoggedIn { user, roles, token } = log_in(&state, &body.user_name, body.password).await?;
     Ok(Json(json!({
         "success": true,
         "message": "Login successful",

@@ -81,7 +81,7 @@ fn id_text(field: &'static str, value: &Value) -> Result<String, Error> {
 }
 
 /// A time sent as milliseconds since the epoch or as an RFC 3339 string.
-fn time(field: &'static str, value: &Value) -> Result<DateTime<Utc>, Error> {
+pub(crate) fn time(field: &'static str, value: &Value) -> Result<DateTime<Utc>, Error> {
     let parsed = match value {
         Value::Number(n) => n.as_i64().and_then(DateTime::from_timestamp_millis),
         Value::String(s) => DateTime::parse_from_rfc3339(s.trim())

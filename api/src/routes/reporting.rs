@@ -45,15 +45,15 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportQuery {
-    domain: Option<String>,
-    session_type: Option<String>,
-    country_code: Option<String>,
-    country_name: Option<String>,
-    city_name: Option<String>,
-    start_date_range: Option<String>,
-    end_date_range: Option<String>,
+    pub(crate) domain: Option<String>,
+    pub(crate) session_type: Option<String>,
+    pub(crate) country_code: Option<String>,
+    pub(crate) country_name: Option<String>,
+    pub(crate) city_name: Option<String>,
+    pub(crate) start_date_range: Option<String>,
+    pub(crate) end_date_range: Option<String>,
     #[serde(rename = "userID")]
-    user_id: Option<String>,
+    pub(crate) user_id: Option<String>,
 }
 
 fn present(value: &Option<String>) -> Option<String> {

@@ -103,10 +103,7 @@ async fn readable_file(
     let room = rooms::by_id(state.read_pool(), &room_id.to_string())
         .await?
         .ok_or_else(|| Error::NotFound("room".into()))?;
-    let owner = room.owner_id == user.id.to_string() || user.is_admin();
-    if room.is_private != 0 && !owner {
-        return Err(Error::Forbidden("this room is private".into()));
-    }
+    user.may_enter_room(&room)?;
     room_files::by_name(state.read_pool(), &room.id, &name)
         .await?
         .ok_or_else(|| Error::NotFound("file".into()))

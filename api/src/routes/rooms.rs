@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::parse_id;
-use crate::auth::{AuthUser, CommandCtx, RoomGrant};
+use crate::auth::{AuthUser, CommandCtx, issue_room_token};
 use crate::consistency::{Consistent, position_header, wait_until_visible};
 use crate::error::Error;
 use crate::json::ValidJson;
@@ -86,34 +86,7 @@ async fn token(
     let room = rooms::by_id(state.read_pool(), &room_id.to_string())
         .await?
         .ok_or_else(|| Error::NotFound("room".into()))?;
-    let host = room.owner_id == user.id.to_string() || user.is_admin();
-    if room.is_private != 0 && !host {
-        return Err(Error::Forbidden("this room is private".into()));
-    }
-    let mut grants = match body.role.as_deref() {
-        None | Some("presenter") => vec![
-            RoomGrant::Join,
-            RoomGrant::Publish,
-            RoomGrant::Subscribe,
-            RoomGrant::PublishData,
-        ],
-        Some("viewer") => vec![RoomGrant::Join, RoomGrant::Subscribe],
-        Some(_) => return Err(Error::invalid("role", "must be presenter or viewer")),
-    };
-    if host {
-        grants = vec![
-            RoomGrant::Join,
-            RoomGrant::Publish,
-            RoomGrant::Subscribe,
-            RoomGrant::PublishData,
-            RoomGrant::RoomAdmin,
-            RoomGrant::Record,
-        ];
-    }
-    let (token, claims) = state
-        .keys
-        .issue_room(&user.id.to_string(), &room.id, grants)
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let (token, claims) = issue_room_token(&state, &user, &room, body.role.as_deref())?;
     let expires_at =
         chrono::DateTime::from_timestamp(claims.exp, 0).map(altegon_projections::api_time);
     Ok((

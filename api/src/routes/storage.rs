@@ -51,7 +51,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The figures of `user_id`'s storage.
-async fn usage(state: &AppState, user_id: &str) -> Result<StorageUsage, Error> {
+pub(crate) async fn usage(state: &AppState, user_id: &str) -> Result<StorageUsage, Error> {
     let default_limit = state.config.storage_default_limit_bytes;
     Ok(
         match storage_model::account(state.read_pool(), user_id).await? {
@@ -101,7 +101,7 @@ fn file_json(state: &AppState, row: &StoredRecordingRow) -> Value {
 }
 
 /// The ids of a recording file route, checked.
-fn recording_file(
+pub(crate) fn recording_file(
     user_id: &str,
     room_id: &str,
     recording: &str,

@@ -54,11 +54,7 @@ async fn hosted_meeting(
     let row = meetings::by_id(state.read_pool(), &meeting_id.to_string())
         .await?
         .ok_or_else(|| Error::NotFound("meeting".into()))?;
-    if row.host_id != user.id.to_string() && !user.is_admin() {
-        return Err(Error::Forbidden(
-            "only the meeting's host may do this".into(),
-        ));
-    }
+    user.may_host_meeting(&row)?;
     Ok((meeting_id, row))
 }
 

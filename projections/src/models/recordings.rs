@@ -6,7 +6,7 @@ use altegon_domain::DomainEvent;
 use async_trait::async_trait;
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
-use crate::sql::{Cell, load_by_ids, upsert};
+use crate::sql::{Cell, fetch_in, load_by_ids, upsert};
 use crate::{Applied, Projection, ProjectionError, TableDef, Target, api_time};
 
 /// Keeps `recordings`.
@@ -33,6 +33,7 @@ const TABLES: &[TableDef] = &[TableDef {
         )",
         "CREATE INDEX ix_{ix} ON {table} (room_owner_id, created_at)",
         "CREATE INDEX ix_{ix} ON {table} (created_at)",
+        "CREATE INDEX ix_{ix} ON {table} (meeting_id)",
     ],
 }];
 
@@ -143,6 +144,29 @@ pub async fn list(
     Ok(rows)
 }
 
+/// The recordings with these client ids, in no particular order.
+pub async fn by_ids(pool: &AnyPool, ids: &[String]) -> Result<Vec<RecordingRow>, ProjectionError> {
+    Ok(fetch_in(
+        pool,
+        &format!("SELECT {COLUMNS} FROM recordings WHERE id IN ({{in}})"),
+        ids,
+    )
+    .await?)
+}
+
+/// The recordings that name one of these meetings, in no particular order.
+pub async fn by_meetings(
+    pool: &AnyPool,
+    meeting_ids: &[String],
+) -> Result<Vec<RecordingRow>, ProjectionError> {
+    Ok(fetch_in(
+        pool,
+        &format!("SELECT {COLUMNS} FROM recordings WHERE meeting_id IN ({{in}})"),
+        meeting_ids,
+    )
+    .await?)
+}
+
 /// The recording with this client id.
 pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<RecordingRow>, ProjectionError> {
     Ok(
@@ -160,7 +184,7 @@ impl Projection for RecordingsProjection {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn tables(&self) -> &'static [TableDef] {

@@ -50,15 +50,48 @@ pub struct RoomRow {
     pub created_at: String,
 }
 
+const COLUMNS: &str =
+    "id, owner_id, name, room_type, max_participants, is_private, p2p, created_at";
+
 /// The room with this id.
 pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<RoomRow>, ProjectionError> {
-    Ok(sqlx::query_as(
-        "SELECT id, owner_id, name, room_type, max_participants, is_private, p2p, created_at \
-         FROM rooms WHERE id = $1",
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM rooms WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
     )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?)
+}
+
+/// Rooms owned by `owner_id` (every room when `None`), newest first.
+pub async fn by_owner(
+    pool: &AnyPool,
+    owner_id: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<RoomRow>, ProjectionError> {
+    let rows =
+        match owner_id {
+            Some(owner) => {
+                sqlx::query_as(&format!(
+                    "SELECT {COLUMNS} FROM rooms WHERE owner_id = $1 \
+                 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(owner)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?
+            }
+            None => sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM rooms ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2"
+            ))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await?,
+        };
+    Ok(rows)
 }
 
 #[async_trait]

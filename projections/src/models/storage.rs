@@ -9,7 +9,7 @@ use altegon_domain::DomainEvent;
 use async_trait::async_trait;
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
-use crate::sql::{Cell, load_by_ids, placeholders, upsert, write_or_delete};
+use crate::sql::{Cell, fetch_in, load_by_ids, placeholders, upsert, write_or_delete};
 use crate::{Applied, Projection, ProjectionError, TableDef, Target, api_time};
 
 /// Keeps `storage_accounts` and `stored_recordings`.
@@ -30,6 +30,7 @@ const TABLES: &[TableDef] = &[
                 uploaded_at TEXT NOT NULL
             )",
             "CREATE INDEX ix_{ix} ON {table} (user_id, uploaded_at)",
+            "CREATE INDEX ix_{ix} ON {table} (recording_id)",
         ],
     },
     TableDef {
@@ -138,6 +139,40 @@ pub async fn files(
     .await?)
 }
 
+/// A page of a user's files, newest first.
+pub async fn files_page(
+    pool: &AnyPool,
+    user_id: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<StoredRecordingRow>, ProjectionError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {FILE_COLUMNS} FROM stored_recordings WHERE user_id = $1 \
+         ORDER BY uploaded_at DESC, id DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(user_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The stored files of these recordings, oldest first.
+pub async fn files_of_recordings(
+    pool: &AnyPool,
+    recording_ids: &[String],
+) -> Result<Vec<StoredRecordingRow>, ProjectionError> {
+    Ok(fetch_in(
+        pool,
+        &format!(
+            "SELECT {FILE_COLUMNS} FROM stored_recordings WHERE recording_id IN ({{in}}) \
+             ORDER BY uploaded_at, id"
+        ),
+        recording_ids,
+    )
+    .await?)
+}
+
 /// One file of a user's storage.
 pub async fn file(
     pool: &AnyPool,
@@ -185,7 +220,7 @@ impl Projection for StorageProjection {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn tables(&self) -> &'static [TableDef] {

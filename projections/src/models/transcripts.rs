@@ -6,7 +6,7 @@ use altegon_domain::DomainEvent;
 use async_trait::async_trait;
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
-use crate::sql::{Cell, upsert};
+use crate::sql::{Cell, fetch_in, upsert};
 use crate::{Applied, Projection, ProjectionError, TableDef, Target, api_time};
 
 /// Keeps `transcripts`, `chat_messages` and `summaries`.
@@ -103,6 +103,33 @@ pub async fn chat(pool: &AnyPool, meeting_id: &str) -> Result<Vec<LineRow>, Proj
     )
     .bind(meeting_id)
     .fetch_all(pool)
+    .await?)
+}
+
+/// The transcript lines of these meetings, each meeting's in arrival order.
+pub async fn transcripts_of(
+    pool: &AnyPool,
+    meeting_ids: &[String],
+) -> Result<Vec<LineRow>, ProjectionError> {
+    Ok(fetch_in(
+        pool,
+        "SELECT id, meeting_id, user_name, message, created_at FROM transcripts \
+         WHERE meeting_id IN ({in}) ORDER BY meeting_id, position",
+        meeting_ids,
+    )
+    .await?)
+}
+
+/// The latest notes of these meetings (those that have any).
+pub async fn summaries_of(
+    pool: &AnyPool,
+    meeting_ids: &[String],
+) -> Result<Vec<SummaryRow>, ProjectionError> {
+    Ok(fetch_in(
+        pool,
+        "SELECT id, summary, summarizer, lines, generated_at FROM summaries WHERE id IN ({in})",
+        meeting_ids,
+    )
     .await?)
 }
 

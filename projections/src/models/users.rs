@@ -93,6 +93,21 @@ pub async fn by_email(pool: &AnyPool, email: &str) -> Result<Option<UserRow>, Pr
     .await?)
 }
 
+/// Every account, oldest first.
+pub async fn list(
+    pool: &AnyPool,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<UserRow>, ProjectionError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users ORDER BY position, id LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?)
+}
+
 #[async_trait]
 impl Projection for UsersProjection {
     fn name(&self) -> &'static str {

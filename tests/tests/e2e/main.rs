@@ -3,6 +3,7 @@
 
 mod auth;
 mod dashboard;
+mod graphql;
 mod health;
 mod meetings;
 mod openapi;

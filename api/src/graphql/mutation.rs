@@ -1,0 +1,422 @@
+//! Mutations: the same commands REST issues, under the same rules. Each waits
+//! until the read models show its effect and answers with the new state.
+
+use altegon_commands::handlers::meetings::{CreateMeeting, create_meeting, update_meeting};
+use altegon_commands::handlers::recordings::{
+    StartRecordingRequest, start_recording, stop_recording,
+};
+use altegon_commands::handlers::rooms::{CreateRoom, create_room};
+use altegon_commands::handlers::storage::set_limit;
+use altegon_commands::handlers::users::register_user;
+use altegon_domain::meeting::MeetingChanges;
+use altegon_domain::{MeetingId, RoomId, UserId};
+use altegon_media::files::Files;
+use altegon_projections::models::{meetings, recordings, rooms, users};
+use async_graphql::{Context, ID, InputObject, Object};
+use serde_json::Value;
+
+use super::caller::{app, command_ctx, signed_in};
+use super::errors::OrGraphql;
+use super::types::{
+    ByteCount, LoginPayload, Meeting, Recording, Room, RoomToken, StorageInfo, User,
+};
+use crate::consistency::wait_until_visible;
+use crate::error::Error;
+use crate::routes::parse_id;
+use crate::state::AppState;
+
+fn id<T: std::str::FromStr>(field: &str, value: &ID) -> async_graphql::Result<T> {
+    parse_id(field, value.as_str()).gql()
+}
+
+/// Reads a row the command just wrote; its absence is a bug.
+fn written<T>(row: Option<T>, what: &str) -> async_graphql::Result<T> {
+    row.ok_or_else(|| Error::Internal(format!("{what} is not in the read model after its command")))
+        .gql()
+}
+
+async fn caught_up(state: &AppState, position: u64) -> async_graphql::Result<()> {
+    wait_until_visible(state, position).await.gql()
+}
+
+/// A new account.
+#[derive(Debug, InputObject)]
+pub struct RegisterInput {
+    /// Email, unique without regard to case.
+    pub email: String,
+    /// First name.
+    pub f_name: String,
+    /// Last name.
+    pub l_name: String,
+    /// Contact number.
+    pub phone_number: String,
+    /// Country.
+    pub country: String,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+/// A new room.
+#[derive(Debug, InputObject)]
+pub struct CreateRoomInput {
+    /// Display name.
+    pub name: String,
+    /// Kind of room, e.g. `meeting`.
+    #[graphql(name = "type")]
+    pub room_type: String,
+    /// Participant bound.
+    pub max_participants: Option<u32>,
+    /// Open to the owner only.
+    #[graphql(default)]
+    pub is_private: bool,
+    /// Peer-to-peer media.
+    #[graphql(default)]
+    pub p2p: bool,
+}
+
+/// A new meeting.
+#[derive(Debug, InputObject)]
+pub struct CreateMeetingInput {
+    /// Title.
+    pub title: String,
+    /// The host (yourself by default; administrators may name anyone).
+    pub host_id: Option<ID>,
+    /// Live transcription.
+    #[graphql(default)]
+    pub transcript_enabled: bool,
+}
+
+/// Changes to a meeting; absent fields stay as they are.
+#[derive(Debug, InputObject)]
+pub struct UpdateMeetingInput {
+    /// New title.
+    pub title: Option<String>,
+    /// New transcript setting.
+    pub transcript_enabled: Option<bool>,
+    /// New summary flag.
+    pub summary_generated: Option<bool>,
+    /// The meeting's room.
+    pub room_id: Option<ID>,
+    /// A recording to add to the meeting.
+    pub recording_id: Option<String>,
+}
+
+/// A recording that starts.
+#[derive(Debug, InputObject)]
+pub struct StartRecordingInput {
+    /// The recorded room.
+    pub room_id: ID,
+    /// The client's recording id.
+    pub recording_id: String,
+    /// Who records.
+    pub user_name: String,
+    /// The recorded stream.
+    pub stream_id: String,
+    /// Milliseconds since 1970 or an RFC 3339 date-time.
+    pub start_time: String,
+    /// Kind of media.
+    pub video_type: String,
+    /// The client's status text.
+    pub status: String,
+    /// The meeting (the room's latest by default).
+    pub meeting_id: Option<ID>,
+}
+
+/// The mutation root.
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Creates an account (as `POST /auth/register`).
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterInput,
+    ) -> async_graphql::Result<User> {
+        let state = app(ctx);
+        let request = crate::routes::auth::registration(crate::routes::auth::RegisterBody {
+            email: Some(input.email),
+            f_name: Some(input.f_name),
+            l_name: Some(input.l_name),
+            phone_number: Some(input.phone_number),
+            country: Some(input.country),
+            password: Some(input.password),
+        })
+        .gql()?;
+        let registered = register_user(&state.bus, &command_ctx(ctx)?, request)
+            .await
+            .gql()?;
+        caught_up(state, registered.position).await?;
+        let row = users::by_id(state.read_pool(), &registered.user_id.to_string())
+            .await
+            .gql()?;
+        Ok(User::from(written(row, "the account")?))
+    }
+
+    /// Signs in (as `POST /auth/login`).
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<LoginPayload> {
+        let state = app(ctx);
+        let logged_in = crate::auth::log_in(state, &email, password).await.gql()?;
+        Ok(LoginPayload {
+            token: logged_in.token,
+            token_type: "Bearer".into(),
+            expires_in: i64::try_from(state.keys.access_ttl().as_secs()).unwrap_or(i64::MAX),
+            user: User::from(logged_in.user),
+        })
+    }
+
+    /// Creates a room you own (as `POST /room/create`).
+    async fn create_room(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRoomInput,
+    ) -> async_graphql::Result<Room> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let request = CreateRoom {
+            owner_id: user.id,
+            name: input.name,
+            room_type: input.room_type,
+            max_participants: input.max_participants,
+            is_private: input.is_private,
+            p2p: input.p2p,
+        };
+        let (room_id, position) = create_room(&state.bus, &command_ctx(ctx)?, request)
+            .await
+            .gql()?;
+        caught_up(state, position).await?;
+        let row = rooms::by_id(state.read_pool(), &room_id.to_string())
+            .await
+            .gql()?;
+        Ok(Room::from(written(row, "the room")?))
+    }
+
+    /// A room access token for the realtime socket (as `POST /room/:roomId/token`).
+    async fn create_room_token(
+        &self,
+        ctx: &Context<'_>,
+        room_id: ID,
+        role: Option<String>,
+    ) -> async_graphql::Result<RoomToken> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let room_id: RoomId = id("roomId", &room_id)?;
+        let room = rooms::by_id(state.read_pool(), &room_id.to_string())
+            .await
+            .gql()?
+            .ok_or(Error::NotFound("room".into()))
+            .gql()?;
+        let (token, claims) =
+            crate::auth::issue_room_token(state, user, &room, role.as_deref()).gql()?;
+        Ok(RoomToken {
+            token,
+            room_id: ID(room.id),
+            user_id: ID(claims.sub),
+            grants: claims
+                .grants
+                .iter()
+                .filter_map(|g| serde_json::to_value(g).ok())
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            expires_at: chrono::DateTime::from_timestamp(claims.exp, 0)
+                .map(altegon_projections::api_time),
+        })
+    }
+
+    /// Creates a meeting (as `POST /meetings/create`).
+    async fn create_meeting(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateMeetingInput,
+    ) -> async_graphql::Result<Meeting> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let host_id: UserId = match &input.host_id {
+            Some(host) => id("hostId", host)?,
+            None => user.id,
+        };
+        user.may_act_for(&host_id).gql()?;
+        let request = CreateMeeting {
+            title: input.title,
+            host_id,
+            transcript_enabled: input.transcript_enabled,
+        };
+        let (meeting_id, position) = create_meeting(&state.bus, &command_ctx(ctx)?, request)
+            .await
+            .gql()?;
+        caught_up(state, position).await?;
+        let row = meetings::by_id(state.read_pool(), &meeting_id.to_string())
+            .await
+            .gql()?;
+        Ok(Meeting(written(row, "the meeting")?))
+    }
+
+    /// Changes a meeting you host (as `POST /meetings/update/:meetingId`).
+    async fn update_meeting(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        input: UpdateMeetingInput,
+    ) -> async_graphql::Result<Meeting> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let meeting_id: MeetingId = id("meetingId", &meeting_id)?;
+        let room_id: Option<RoomId> = input
+            .room_id
+            .as_ref()
+            .map(|r| id("roomId", r))
+            .transpose()?;
+        let changes = MeetingChanges {
+            title: input.title,
+            transcript_enabled: input.transcript_enabled,
+            summary_generated: input.summary_generated,
+            room_id,
+            recording_id: input.recording_id,
+        };
+        let outcome = update_meeting(
+            &state.bus,
+            &command_ctx(ctx)?,
+            meeting_id,
+            user.caller(),
+            changes,
+        )
+        .await
+        .gql()?;
+        caught_up(state, outcome.position).await?;
+        let row = meetings::by_id(state.read_pool(), &meeting_id.to_string())
+            .await
+            .gql()?;
+        Ok(Meeting(written(row, "the meeting")?))
+    }
+
+    /// Starts a recording in a room you own (as `POST /recording/start`).
+    async fn start_recording(
+        &self,
+        ctx: &Context<'_>,
+        input: StartRecordingInput,
+    ) -> async_graphql::Result<Recording> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let room_id: RoomId = id("roomId", &input.room_id)?;
+        let recording = altegon_domain::validate::recording_id(&input.recording_id).gql()?;
+        let start_time =
+            crate::routes::recordings::time("startTime", &Value::String(input.start_time)).gql()?;
+        let meeting_id: Option<MeetingId> = match &input.meeting_id {
+            Some(m) => Some(id("meetingId", m)?),
+            None => meetings::latest_in_room(state.read_pool(), &room_id.to_string())
+                .await
+                .gql()?
+                .and_then(|m| m.parse().ok()),
+        };
+        let request = StartRecordingRequest {
+            recording_id: recording.clone(),
+            room_id,
+            meeting_id,
+            user_name: input.user_name,
+            stream_id: input.stream_id.trim().to_owned(),
+            video_type: input.video_type,
+            status: input.status,
+            start_time,
+            caller: user.caller(),
+        };
+        let outcome = start_recording(&state.bus, &command_ctx(ctx)?, request)
+            .await
+            .gql()?;
+        caught_up(state, outcome.position).await?;
+        let row = recordings::by_id(state.read_pool(), &recording)
+            .await
+            .gql()?;
+        Ok(Recording(written(row, "the recording")?))
+    }
+
+    /// Stops a recording (as `POST /recording/stop`).
+    async fn stop_recording(
+        &self,
+        ctx: &Context<'_>,
+        recording_id: String,
+        stream_id: String,
+        end_time: String,
+    ) -> async_graphql::Result<Recording> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let recording = altegon_domain::validate::recording_id(&recording_id).gql()?;
+        let end_time =
+            crate::routes::recordings::time("endTime", &Value::String(end_time)).gql()?;
+        let outcome = stop_recording(
+            &state.bus,
+            &command_ctx(ctx)?,
+            &recording,
+            stream_id.trim().to_owned(),
+            end_time,
+            user.caller(),
+        )
+        .await
+        .gql()?;
+        caught_up(state, outcome.position).await?;
+        let row = recordings::by_id(state.read_pool(), &recording)
+            .await
+            .gql()?;
+        Ok(Recording(written(row, "the recording")?))
+    }
+
+    /// Sets a user's storage limit (administrators; as `PUT …/storage-limit`).
+    async fn set_storage_limit(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        new_limit: ByteCount,
+    ) -> async_graphql::Result<StorageInfo> {
+        let user = signed_in(ctx)?;
+        user.must_be_admin().gql()?;
+        let state = app(ctx);
+        let owner: UserId = id("userId", &user_id)?;
+        let outcome = set_limit(
+            &state.bus,
+            &command_ctx(ctx)?,
+            owner,
+            new_limit.0,
+            user.caller(),
+        )
+        .await
+        .gql()?;
+        caught_up(state, outcome.position).await?;
+        let owner = owner.to_string();
+        let usage = crate::routes::storage::usage(state, &owner).await.gql()?;
+        Ok(StorageInfo::new(&owner, &usage))
+    }
+
+    /// Deletes a recording file from a user's storage (as `DELETE /recordings/user/…`).
+    async fn delete_recording_file(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        room_id: ID,
+        recording_id: String,
+        file_name: String,
+    ) -> async_graphql::Result<StorageInfo> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let file =
+            crate::routes::storage::recording_file(&user_id, &room_id, &recording_id, &file_name)
+                .gql()?;
+        user.may_act_for(&file.user_id).gql()?;
+        let owner = file.user_id.to_string();
+        let command = command_ctx(ctx)?;
+        let outcome = Files {
+            blobs: &state.blobs,
+            bus: &state.bus,
+            ctx: &command,
+        }
+        .delete_recording(file, user.caller())
+        .await
+        .gql()?;
+        caught_up(state, outcome.position).await?;
+        let usage = crate::routes::storage::usage(state, &owner).await.gql()?;
+        Ok(StorageInfo::new(&owner, &usage))
+    }
+}
