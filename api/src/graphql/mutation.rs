@@ -7,9 +7,10 @@ use altegon_commands::handlers::recordings::{
 };
 use altegon_commands::handlers::rooms::{CreateRoom, create_room};
 use altegon_commands::handlers::storage::set_limit;
+use altegon_commands::handlers::transcripts::{NewTranscriptLine, add_transcript_line};
 use altegon_commands::handlers::users::register_user;
 use altegon_domain::meeting::MeetingChanges;
-use altegon_domain::{MeetingId, RoomId, UserId};
+use altegon_domain::{DomainEvent, MeetingId, RoomId, UserId};
 use altegon_media::files::Files;
 use altegon_projections::models::{meetings, recordings, rooms, users};
 use async_graphql::{Context, ID, InputObject, Object};
@@ -18,7 +19,8 @@ use serde_json::Value;
 use super::caller::{app, command_ctx, signed_in};
 use super::errors::OrGraphql;
 use super::types::{
-    ByteCount, LoginPayload, Meeting, Recording, Room, RoomToken, StorageInfo, User,
+    ByteCount, LoginPayload, Meeting, MeetingSummary, Recording, Room, RoomToken, StorageInfo,
+    TranscriptLine, User,
 };
 use crate::consistency::wait_until_visible;
 use crate::error::Error;
@@ -418,5 +420,97 @@ impl Mutation {
         caught_up(state, outcome.position).await?;
         let usage = crate::routes::storage::usage(state, &owner).await.gql()?;
         Ok(StorageInfo::new(&owner, &usage))
+    }
+
+    /// Adds a line to a meeting's transcript (as `POST /send-transcript`); the
+    /// message is stored encrypted as sent.
+    async fn send_transcript(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        user_name: String,
+        message: String,
+    ) -> async_graphql::Result<TranscriptLine> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let meeting_id: MeetingId = id("meetingId", &meeting_id)?;
+        let line = NewTranscriptLine {
+            meeting_id,
+            user_name,
+            message,
+            sent_by: Some(user.id),
+        };
+        let (line_id, outcome) = add_transcript_line(&state.bus, &command_ctx(ctx)?, line)
+            .await
+            .gql()?;
+        caught_up(state, outcome.position).await?;
+        let Some(DomainEvent::TranscriptLineAdded(added)) = outcome.events.first() else {
+            return Err(Error::Internal("the line was not recorded".into())).gql();
+        };
+        Ok(TranscriptLine {
+            id: ID(line_id.to_string()),
+            user_name: added.user_name.clone(),
+            message: added.message.clone(),
+            created_at: altegon_projections::api_time(added.added_at),
+        })
+    }
+
+    /// Writes a hosted meeting's notes from its transcript (as
+    /// `POST /transcription/generate-summary/:meetingId`).
+    async fn generate_summary(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+    ) -> async_graphql::Result<MeetingSummary> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let (notes, _) =
+            crate::routes::transcripts::write_notes(state, &command_ctx(ctx)?, user, &meeting_id)
+                .await
+                .gql()?;
+        let row = altegon_projections::models::transcripts::summary(state.read_pool(), &meeting_id)
+            .await
+            .gql()?;
+        match row {
+            Some(row) => Ok(MeetingSummary::read(state, row)),
+            None => Ok(MeetingSummary {
+                summary: notes.summary.clone(),
+                notes: serde_json::to_value(&notes).ok().map(async_graphql::Json),
+                summarizer: state.summarizer.name().to_owned(),
+                lines: 0,
+                generated_at: altegon_projections::api_time(chrono::Utc::now()),
+            }),
+        }
+    }
+
+    /// Deletes every file shared in a room you own (as `DELETE /room/:roomId/files`);
+    /// answers how many were deleted.
+    async fn delete_room_files(
+        &self,
+        ctx: &Context<'_>,
+        room_id: ID,
+    ) -> async_graphql::Result<i32> {
+        let user = signed_in(ctx)?;
+        let state = app(ctx);
+        let room_id: RoomId = id("roomId", &room_id)?;
+        let command = command_ctx(ctx)?;
+        let outcome = Files {
+            blobs: &state.blobs,
+            bus: &state.bus,
+            ctx: &command,
+        }
+        .delete_room_files(room_id, user.caller())
+        .await
+        .gql()?;
+        caught_up(state, outcome.position).await?;
+        let deleted: usize = outcome
+            .events
+            .iter()
+            .map(|e| match e {
+                DomainEvent::RoomFilesDeleted(d) => d.file_names.len(),
+                _ => 0,
+            })
+            .sum();
+        Ok(i32::try_from(deleted).unwrap_or(i32::MAX))
     }
 }

@@ -1,8 +1,9 @@
 //! Queries: the read models, with the same ownership rules as REST.
 
+use altegon_domain::storage::StorageUsage;
 use altegon_domain::{MeetingId, RoomId, UserId};
 use altegon_projections::models::sessions::{self, ReportFilter};
-use altegon_projections::models::{meetings, recordings, rooms, users};
+use altegon_projections::models::{meetings, recordings, room_files, rooms, storage, users};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object};
 
@@ -11,7 +12,8 @@ use super::errors::OrGraphql;
 use super::loaders::ReadCounter;
 use super::page::{Page, complexity};
 use super::types::{
-    CityCount, DomainCount, LocationCount, Meeting, Recording, Room, StorageInfo, TypeCount, User,
+    CityCount, DomainCount, LocationCount, Meeting, Recording, Room, RoomFile, SignedUrl,
+    StorageInfo, TypeCount, User,
 };
 use crate::error::Error;
 use crate::routes::parse_id;
@@ -219,6 +221,79 @@ impl Query {
             .await
             .gql()?;
         Ok(StorageInfo::new(&owner, &usage))
+    }
+
+    /// Users past their storage limit (administrators).
+    async fn exceeded_storage_users(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<StorageInfo>> {
+        signed_in(ctx)?.must_be_admin().gql()?;
+        let state = app(ctx);
+        let default_limit = state.config.storage_default_limit_bytes;
+        count_read(ctx);
+        let rows = storage::exceeded(
+            state.read_pool(),
+            i64::try_from(default_limit).unwrap_or(i64::MAX),
+        )
+        .await
+        .gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let usage = StorageUsage {
+                    total_usage: row.total_usage.max(0) as u64,
+                    storage_limit: row.storage_limit.map_or(default_limit, |l| l.max(0) as u64),
+                    recordings_count: row.recordings_count.max(0) as u64,
+                };
+                StorageInfo::new(&row.id, &usage)
+            })
+            .collect())
+    }
+
+    /// A read-only download URL for a recording file (its owner or an admin).
+    async fn recording_file_url(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        room_id: ID,
+        recording_id: String,
+        file_name: String,
+    ) -> async_graphql::Result<SignedUrl> {
+        let user = signed_in(ctx)?;
+        let file =
+            crate::routes::storage::recording_file(&user_id, &room_id, &recording_id, &file_name)
+                .gql()?;
+        count_read(ctx);
+        let (url, expires_at, _) = crate::routes::storage::signed_file_url(app(ctx), user, file)
+            .await
+            .gql()?;
+        Ok(SignedUrl {
+            url,
+            expires_at: altegon_projections::api_time(expires_at),
+            permissions: "r".into(),
+        })
+    }
+
+    /// The files shared in a room you may enter.
+    async fn room_files(
+        &self,
+        ctx: &Context<'_>,
+        room_id: ID,
+    ) -> async_graphql::Result<Vec<RoomFile>> {
+        let user = signed_in(ctx)?;
+        let room_id: RoomId = id("roomId", &room_id)?;
+        let pool = app(ctx).read_pool();
+        count_read(ctx);
+        let room = rooms::by_id(pool, &room_id.to_string())
+            .await
+            .gql()?
+            .ok_or(Error::NotFound("room".into()))
+            .gql()?;
+        user.may_enter_room(&room).gql()?;
+        count_read(ctx);
+        let rows = room_files::by_room(pool, &room.id).await.gql()?;
+        Ok(rows.into_iter().map(RoomFile::from).collect())
     }
 
     /// Reports over completed sessions, with the REST reporting filters.

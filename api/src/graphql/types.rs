@@ -602,3 +602,38 @@ pub struct RoomToken {
     /// When it expires.
     pub expires_at: Option<String>,
 }
+
+/// A time-limited, read-only download URL.
+#[derive(SimpleObject)]
+pub struct SignedUrl {
+    /// The URL.
+    pub url: String,
+    /// When it stops working.
+    pub expires_at: String,
+    /// Always `r`.
+    pub permissions: String,
+}
+
+/// A file shared in a room.
+#[derive(SimpleObject)]
+pub struct RoomFile {
+    /// Stored name, `{roomId}_{originalName}`.
+    pub file_name: String,
+    /// The uploader's name for it.
+    pub original_name: String,
+    /// Size in bytes.
+    pub size: ByteCount,
+    /// When it was uploaded.
+    pub upload_date: String,
+}
+
+impl From<altegon_projections::models::room_files::RoomFileRow> for RoomFile {
+    fn from(row: altegon_projections::models::room_files::RoomFileRow) -> Self {
+        Self {
+            file_name: row.file_name,
+            original_name: row.original_name,
+            size: ByteCount(row.size.max(0) as u64),
+            upload_date: row.upload_date,
+        }
+    }
+}

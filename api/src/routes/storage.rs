@@ -347,13 +347,12 @@ async fn exceeded(
     Ok(Json(json!({ "success": true, "data": data })))
 }
 
-async fn sas_url(
-    State(state): State<AppState>,
-    user: AuthUser,
-    _: Consistent,
-    Path((user_id, room_id, recording, name)): Path<(String, String, String, String)>,
-) -> Result<impl IntoResponse, Error> {
-    let file = recording_file(&user_id, &room_id, &recording, &name)?;
+/// A read-only signed URL for one of a user's recording files (owner or admin).
+pub(crate) async fn signed_file_url(
+    state: &AppState,
+    user: &AuthUser,
+    file: RecordingFile,
+) -> Result<(String, chrono::DateTime<chrono::Utc>, StoredRecordingRow), Error> {
     user.may_act_for(&file.user_id)?;
     let row = storage_model::file(
         state.read_pool(),
@@ -366,6 +365,17 @@ async fn sas_url(
     .ok_or_else(|| Error::NotFound("recording file".into()))?;
     let ttl = Duration::from_secs(state.config.sas_ttl_secs);
     let (url, expires_at) = state.blobs.signed_read_url(&row.blob_path, ttl).await?;
+    Ok((url, expires_at, row))
+}
+
+async fn sas_url(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Path((user_id, room_id, recording, name)): Path<(String, String, String, String)>,
+) -> Result<impl IntoResponse, Error> {
+    let file = recording_file(&user_id, &room_id, &recording, &name)?;
+    let (url, expires_at, row) = signed_file_url(&state, &user, file).await?;
     Ok(Json(json!({
         "success": true,
         "data": {

@@ -11,7 +11,6 @@ use altegon_commands::handlers::transcripts::{
 };
 use altegon_commands::summary::{ChatLine, MeetingNotes, TranscriptLine};
 use altegon_domain::MeetingId;
-use altegon_domain::meeting::Caller;
 use altegon_projections::models::meetings::{self, MeetingRow};
 use altegon_projections::models::transcripts::{self, LineRow};
 use axum::extract::{Path, State};
@@ -140,13 +139,15 @@ async fn view(
     Ok(Json(json!({ "success": true, "data": data })))
 }
 
-async fn generate_summary(
-    State(state): State<AppState>,
-    user: AuthUser,
-    CommandCtx(ctx): CommandCtx,
-    Path(meeting_id): Path<String>,
-) -> Result<impl IntoResponse, Error> {
-    let (meeting_id, _) = hosted_meeting(&state, &user, &meeting_id).await?;
+/// Writes a hosted meeting's notes from its transcript and records them
+/// (encrypted); answers the notes and the position to wait for.
+pub(crate) async fn write_notes(
+    state: &AppState,
+    ctx: &altegon_commands::CommandContext,
+    user: &AuthUser,
+    meeting_id: &str,
+) -> Result<(MeetingNotes, u64), Error> {
+    let (meeting_id, _) = hosted_meeting(state, user, meeting_id).await?;
     let rows = transcripts::transcript(state.read_pool(), &meeting_id.to_string()).await?;
     if rows.is_empty() {
         return Err(Error::NotFound("transcript".into()));
@@ -155,7 +156,7 @@ async fn generate_summary(
         .iter()
         .map(|r| TranscriptLine {
             user_name: r.user_name.clone(),
-            message: readable(&state, &r.message),
+            message: readable(state, &r.message),
             at: arrival(r),
         })
         .collect();
@@ -169,25 +170,31 @@ async fn generate_summary(
         .cipher
         .encrypt(&plain)
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let caller = Caller {
-        user_id: user.id,
-        is_admin: user.is_admin(),
-    };
     let count = u32::try_from(lines.len()).unwrap_or(u32::MAX);
     let outcome = record_summary(
         &state.bus,
-        &ctx,
+        ctx,
         meeting_id,
-        caller,
+        user.caller(),
         encrypted,
         state.summarizer.name(),
         count,
     )
     .await?;
-    wait_until_visible(&state, outcome.position).await?;
+    wait_until_visible(state, outcome.position).await?;
+    Ok((notes, outcome.position))
+}
+
+async fn generate_summary(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CommandCtx(ctx): CommandCtx,
+    Path(meeting_id): Path<String>,
+) -> Result<impl IntoResponse, Error> {
+    let (notes, position) = write_notes(&state, &ctx, &user, &meeting_id).await?;
     Ok((
         StatusCode::OK,
-        position_header(outcome.position),
+        position_header(position),
         Json(json!({
             "success": true,
             "message": "Summary generated successfully",

@@ -597,3 +597,166 @@ async fn storage_usage_and_room_events_arrive_as_they_happen() {
     assert_eq!(types.last(), Some(&"RecordingFileUploaded"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn transcripts_notes_files_and_urls_have_graphql_counterparts() {
+    let app = TestApp::start(Log::Sqlite).await;
+    let (host, token) = app.user("host@altegon.com").await;
+    let (_, admin_token) = app.admin("admin@altegon.com").await;
+    let created = gql(
+        &app,
+        Some(&token),
+        CREATE_MEETING,
+        json!({ "title": "Notes" }),
+    )
+    .await;
+    let meeting = created["data"]["createMeeting"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (who, text) in [
+        ("Host", "We decided to ship on Friday."),
+        ("Guest", "Ali will write the release notes by Thursday."),
+    ] {
+        let r = gql(
+            &app,
+            Some(&token),
+            "mutation($m: ID!, $u: String!, $t: String!) { sendTranscript(meetingId: $m, userName: $u, message: $t) { id userName message } }",
+            json!({ "m": meeting, "u": who, "t": text }),
+        )
+        .await;
+        assert_eq!(r["data"]["sendTranscript"]["message"], text, "{r}");
+    }
+    let r = gql(
+        &app,
+        Some(&token),
+        "mutation($m: ID!) { generateSummary(meetingId: $m) { summary summarizer notes } }",
+        json!({ "m": meeting }),
+    )
+    .await;
+    assert_eq!(r["data"]["generateSummary"]["summarizer"], "offline", "{r}");
+    assert!(r["data"]["generateSummary"]["notes"].is_object());
+    let r = gql(
+        &app,
+        Some(&token),
+        "query($m: ID!) { meeting(id: $m) { summaryGenerated transcript { userName message } summary { summary } } }",
+        json!({ "m": meeting }),
+    )
+    .await;
+    let read = &r["data"]["meeting"];
+    assert_eq!(
+        read["transcript"][1]["message"], "Ali will write the release notes by Thursday.",
+        "{r}"
+    );
+    assert!(!read["summary"]["summary"].as_str().unwrap().is_empty());
+
+    // A stored recording file: listed, with a signed URL that downloads it.
+    let room = app.room(&token, false).await;
+    app.start_recording(&token, &room, "rec_1").await;
+    let r = app
+        .upload_as(
+            &token,
+            &format!("/recordings/user/{host}/room/{room}/recording/rec_1/upload-to-blob"),
+            "clip.mp4",
+            vec![9u8; 2048],
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = gql(
+        &app,
+        Some(&token),
+        "query($u: ID!, $r: ID!) { recordingFileUrl(userId: $u, roomId: $r, recordingId: \"rec_1\", fileName: \"clip.mp4\") { url permissions } \
+         recordings { edges { node { recordingId files { fileName fileSize } } } } }",
+        json!({ "u": host, "r": room }),
+    )
+    .await;
+    let url = r["data"]["recordingFileUrl"]["url"].as_str().unwrap();
+    let bytes = app
+        .client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.len(), 2048);
+    assert_eq!(
+        r["data"]["recordings"]["edges"][0]["node"]["files"][0]["fileSize"],
+        2048
+    );
+
+    // Room files: listed for those who may enter, deleted by the owner.
+    let r = app
+        .upload_as(
+            &token,
+            &format!("/room/{room}/upload"),
+            "agenda.txt",
+            b"agenda".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = gql(
+        &app,
+        Some(&token),
+        "query($r: ID!) { roomFiles(roomId: $r) { originalName size } }",
+        json!({ "r": room }),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["roomFiles"][0]["originalName"], "agenda.txt",
+        "{r}"
+    );
+    let r = gql(
+        &app,
+        Some(&token),
+        "mutation($r: ID!) { deleteRoomFiles(roomId: $r) }",
+        json!({ "r": room }),
+    )
+    .await;
+    assert_eq!(r["data"]["deleteRoomFiles"], 1, "{r}");
+
+    // Admin-only figures.
+    let r = gql(
+        &app,
+        Some(&token),
+        "{ exceededStorageUsers { userId } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(code(&r), "FORBIDDEN");
+    let r = gql(
+        &app,
+        Some(&admin_token),
+        "mutation($u: ID!) { setStorageLimit(userId: $u, newLimit: 1024) { storageLimit isLimitExceeded } }",
+        json!({ "u": host }),
+    )
+    .await;
+    assert_eq!(r["data"]["setStorageLimit"]["isLimitExceeded"], true, "{r}");
+    let r = gql(
+        &app,
+        Some(&admin_token),
+        "{ exceededStorageUsers { userId exceedAmount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["exceededStorageUsers"][0]["userId"],
+        host.as_str(),
+        "{r}"
+    );
+    assert_eq!(r["data"]["exceededStorageUsers"][0]["exceedAmount"], 1024);
+    let r = gql(
+        &app,
+        Some(&admin_token),
+        "{ users { edges { node { email } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["users"]["edges"].as_array().unwrap().len(),
+        2,
+        "{r}"
+    );
+    app.stop().await;
+}
