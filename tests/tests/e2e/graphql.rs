@@ -346,6 +346,7 @@ async fn created(app: &TestApp, token: &str) -> usize {
 async fn depth_complexity_and_introspection_are_bounded() {
     let app = TestApp::start_with(Log::Sqlite, |c| {
         c.graphql_max_depth = 4;
+        c.graphql_max_complexity = 500;
         c.graphql_introspection = false;
     })
     .await;
@@ -372,6 +373,22 @@ async fn depth_complexity_and_introspection_are_bounded() {
     )
     .await;
     assert!(schema["data"]["__schema"].is_null(), "{schema}");
+    // A page of 100 with a few fields each is over 500; a page of 20 is not.
+    let wide = |first: u32| {
+        format!(
+            "{{ meetings(first: {first}) {{ edges {{ node {{ id title hostId createdAt }} }} }} }}"
+        )
+    };
+    let big = gql(&app, Some(&token), &wide(100), json!({})).await;
+    assert!(
+        big["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{big}"
+    );
+    let small = gql(&app, Some(&token), &wide(20), json!({})).await;
+    assert!(small.get("errors").is_none(), "{small}");
     app.stop().await;
 }
 
