@@ -5,6 +5,7 @@
 //! operator commands (`events tail|export`, `audit verify`, `bench`).
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod client_ip;

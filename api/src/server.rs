@@ -94,6 +94,10 @@ impl Server {
         let schema = crate::graphql::schema(state.clone());
         let app = crate::routes::router()
             .merge(crate::graphql::router(schema))
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::audit::record,
+            ))
             .layer(axum::middleware::from_fn(crate::routes::metrics::track))
             .layer(DefaultBodyLimit::max(config.max_json_body_bytes))
             .with_state(state)

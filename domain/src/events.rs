@@ -589,6 +589,44 @@ pub struct SessionEnded {
     pub ended_at: DateTime<Utc>,
 }
 
+/// What came of an audited request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum AuditOutcome {
+    /// Done as asked.
+    Allowed,
+    /// Refused: no valid credentials, or not allowed.
+    Denied,
+    /// Accepted but failed (bad input, conflict, unavailable).
+    Failed,
+}
+
+/// A request was audited (stream `audit-{yyyy-mm-dd}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecorded {
+    /// The signed-in caller, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<UserId>,
+    /// What was asked: method and route, e.g. `DELETE /room/{roomId}/files`.
+    pub action: String,
+    /// The resource: the request's path.
+    pub resource: String,
+    /// What came of it.
+    pub outcome: AuditOutcome,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The client's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The request's id.
+    pub request_id: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// Every event the log may hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -623,6 +661,7 @@ pub enum DomainEvent {
     ParticipantJoined(ParticipantJoined),
     ParticipantLeft(ParticipantLeft),
     SessionEnded(SessionEnded),
+    AuditRecorded(AuditRecorded),
 }
 
 /// An event in its stored form.
@@ -694,6 +733,7 @@ pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("ParticipantJoined", 1),
     ("ParticipantLeft", 1),
     ("SessionEnded", 1),
+    ("AuditRecorded", 1),
 ];
 
 /// The current schema version of a type, if the type is known.
@@ -753,6 +793,7 @@ impl DomainEvent {
             Self::ParticipantJoined(_) => "ParticipantJoined",
             Self::ParticipantLeft(_) => "ParticipantLeft",
             Self::SessionEnded(_) => "SessionEnded",
+            Self::AuditRecorded(_) => "AuditRecorded",
         }
     }
 

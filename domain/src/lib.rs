@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod audit;
 pub mod chat;
 pub mod email_reservation;
 pub mod error;

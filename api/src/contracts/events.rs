@@ -81,6 +81,7 @@ fn schema_of(name: &str) -> Option<Value> {
         ParticipantJoined,
         ParticipantLeft,
         SessionEnded,
+        AuditRecorded,
     )
 }
 

@@ -3,7 +3,7 @@
 use altegon_domain::storage::StorageUsage;
 use altegon_domain::{MeetingId, RoomId, UserId};
 use altegon_projections::models::sessions::{self, ReportFilter};
-use altegon_projections::models::{meetings, recordings, room_files, rooms, storage, users};
+use altegon_projections::models::{audit, meetings, recordings, room_files, rooms, storage, users};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object};
 
@@ -12,8 +12,8 @@ use super::errors::OrGraphql;
 use super::loaders::ReadCounter;
 use super::page::{Page, complexity};
 use super::types::{
-    CityCount, DomainCount, LocationCount, Meeting, Recording, Room, RoomFile, SignedUrl,
-    StorageInfo, TypeCount, User,
+    AuditEntry, CityCount, DomainCount, LocationCount, Meeting, Recording, Room, RoomFile,
+    SignedUrl, StorageInfo, TypeCount, User,
 };
 use crate::error::Error;
 use crate::routes::parse_id;
@@ -294,6 +294,38 @@ impl Query {
         count_read(ctx);
         let rows = room_files::by_room(pool, &room.id).await.gql()?;
         Ok(rows.into_iter().map(RoomFile::from).collect())
+    }
+
+    /// The audit trail, newest first (administrators; as `GET /audit`).
+    #[graphql(complexity = "complexity(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_entries(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<ID>,
+        action: Option<String>,
+        outcome: Option<String>,
+        from: Option<String>,
+        until: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, AuditEntry>> {
+        signed_in(ctx)?.must_be_admin().gql()?;
+        let filter = crate::routes::audit::AuditQuery {
+            user_id: user_id.map(|u| u.0),
+            action,
+            outcome,
+            from,
+            until,
+        }
+        .filter()
+        .gql()?;
+        let page = Page::new(first, after.as_deref()).gql()?;
+        count_read(ctx);
+        let rows = audit::list(app(ctx).read_pool(), &filter, page.fetch(), page.offset)
+            .await
+            .gql()?;
+        Ok(page.connection(rows.into_iter().map(AuditEntry::from).collect()))
     }
 
     /// Reports over completed sessions, with the REST reporting filters.

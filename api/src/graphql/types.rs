@@ -637,3 +637,42 @@ impl From<altegon_projections::models::room_files::RoomFileRow> for RoomFile {
         }
     }
 }
+
+/// An audit entry: who asked for what, from where, and what came of it.
+#[derive(SimpleObject)]
+pub struct AuditEntry {
+    /// The entry's event id.
+    pub id: ID,
+    /// The caller, when signed in.
+    pub actor_id: Option<ID>,
+    /// Method and route, e.g. `DELETE /room/{room_id}/files`.
+    pub action: String,
+    /// The request's path.
+    pub resource: String,
+    /// `allowed`, `denied` or `failed`.
+    pub outcome: String,
+    /// The HTTP status answered.
+    pub status: i64,
+    /// The client's address.
+    pub ip: Option<String>,
+    /// The request's id.
+    pub request_id: String,
+    /// When.
+    pub at: String,
+}
+
+impl From<altegon_projections::models::audit::AuditRow> for AuditEntry {
+    fn from(r: altegon_projections::models::audit::AuditRow) -> Self {
+        Self {
+            id: ID(r.id),
+            actor_id: r.actor_id.map(ID),
+            action: r.action,
+            resource: r.resource,
+            outcome: r.outcome,
+            status: r.status,
+            ip: r.ip,
+            request_id: r.request_id,
+            at: r.at,
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! HTTP routes, one router per area, merged in [`router`].
 
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod dashboard;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(metrics::router())
         .merge(openapi::router())
         .merge(auth::router())
+        .merge(audit::router())
         .merge(rooms::router())
         .merge(meetings::router())
         .merge(transcripts::router())

@@ -1,5 +1,6 @@
 //! The read models: each module holds a projection and the queries on its tables.
 
+pub mod audit;
 pub mod meetings;
 pub mod recording_processing;
 pub mod recordings;
@@ -26,5 +27,6 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(room_files::RoomFilesProjection),
         Arc::new(recording_processing::RecordingProcessingProjection),
         Arc::new(sessions::SessionsProjection),
+        Arc::new(audit::AuditProjection),
     ]
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests: each starts the real server on port 0 with fresh storage and
 //! talks to it over HTTP, as clients do. One binary, a module per feature.
 
+mod audit;
 mod auth;
 mod dashboard;
 mod graphql;

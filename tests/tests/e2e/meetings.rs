@@ -220,6 +220,8 @@ async fn oversized_bodies_are_refused_and_metrics_count_requests() {
         )
         .await;
     assert_eq!(r.status(), 413);
+    // The refused request's audit entry is in the log; let the read models take it.
+    app.wait_for_projections().await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("altegon_http_requests_total"), "{metrics}");
     assert!(metrics.contains("altegon_http_request_duration_seconds_bucket"));

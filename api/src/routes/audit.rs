@@ -1,0 +1,128 @@
+//! `GET /audit`: the audit trail for administrators, newest first, filterable by
+//! user, action, outcome and time range.
+
+use altegon_domain::UserId;
+use altegon_projections::models::audit::{self, AuditFilter, AuditRow};
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{PageQuery, parse_id};
+use crate::auth::AuthUser;
+use crate::consistency::Consistent;
+use crate::error::Error;
+use crate::state::AppState;
+
+/// `/audit`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/audit", get(list))
+}
+
+/// The filters of an audit query, as sent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AuditQuery {
+    pub(crate) user_id: Option<String>,
+    pub(crate) action: Option<String>,
+    pub(crate) outcome: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) until: Option<String>,
+}
+
+fn time(field: &str, value: &Option<String>) -> Result<Option<String>, Error> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| altegon_projections::api_time(t.with_timezone(&Utc)))
+                .map_err(|_| Error::invalid(field, "must be an RFC 3339 date-time"))
+        })
+        .transpose()
+}
+
+impl AuditQuery {
+    /// The checked filter; a 400 names the bad field.
+    pub(crate) fn filter(&self) -> Result<AuditFilter, Error> {
+        let actor_id = self
+            .user_id
+            .as_deref()
+            .map(|u| parse_id::<UserId>("userId", u).map(|u| u.to_string()))
+            .transpose()?;
+        let outcome = match self.outcome.as_deref() {
+            None => None,
+            Some(o @ ("allowed" | "denied" | "failed")) => Some(o.to_owned()),
+            Some(_) => {
+                return Err(Error::invalid(
+                    "outcome",
+                    "must be allowed, denied or failed",
+                ));
+            }
+        };
+        let from = time("from", &self.from)?;
+        let until = time("until", &self.until)?;
+        if let (Some(f), Some(u)) = (&from, &until)
+            && f > u
+        {
+            return Err(Error::invalid("until", "must not be before from"));
+        }
+        Ok(AuditFilter {
+            actor_id,
+            action: self.action.clone().filter(|a| !a.trim().is_empty()),
+            outcome,
+            from,
+            until,
+        })
+    }
+}
+
+/// An entry as clients see it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AuditView {
+    id: String,
+    actor_id: Option<String>,
+    action: String,
+    resource: String,
+    outcome: String,
+    status: i64,
+    ip: Option<String>,
+    request_id: String,
+    at: String,
+}
+
+impl From<AuditRow> for AuditView {
+    fn from(r: AuditRow) -> Self {
+        Self {
+            id: r.id,
+            actor_id: r.actor_id,
+            action: r.action,
+            resource: r.resource,
+            outcome: r.outcome,
+            status: r.status,
+            ip: r.ip,
+            request_id: r.request_id,
+            at: r.at,
+        }
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    _: Consistent,
+    Query(query): Query<AuditQuery>,
+    Query(page): Query<PageQuery>,
+) -> Result<impl IntoResponse, Error> {
+    user.must_be_admin()?;
+    let filter = query.filter()?;
+    let (limit, offset) = page.checked()?;
+    let rows = audit::list(state.read_pool(), &filter, limit, offset).await?;
+    let data: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
+    Ok(Json(json!({ "success": true, "data": data })))
+}
