@@ -163,6 +163,9 @@ pub struct Config {
     /// How long a participant whose last socket dropped keeps their seat in the
     /// room's session, in ms (`ALTEGON_REALTIME_LEAVE_GRACE_MS`).
     pub realtime_leave_grace_ms: u64,
+    /// Origins browsers may call the API from, comma-separated, or `*`
+    /// (`ALTEGON_CORS_ALLOWED_ORIGINS`); none by default.
+    pub cors_allowed_origins: String,
     /// Deepest GraphQL selection accepted (`ALTEGON_GRAPHQL_MAX_DEPTH`).
     pub graphql_max_depth: usize,
     /// Largest GraphQL query complexity accepted, each field counting 1 and a
@@ -245,6 +248,7 @@ impl Default for Config {
             realtime_max_message_bytes: 64 * 1024,
             realtime_messages_per_second: 50,
             realtime_leave_grace_ms: 10_000,
+            cors_allowed_origins: String::new(),
             graphql_max_depth: 12,
             graphql_max_complexity: 50_000,
             graphql_introspection: true,

@@ -19,6 +19,7 @@ pub mod json;
 pub mod realtime;
 pub mod recording_server;
 pub mod routes;
+pub mod security;
 pub mod server;
 pub mod services;
 pub mod speech;

@@ -92,6 +92,8 @@ impl Server {
         );
         let request_id = HeaderName::from_static("x-request-id");
         let schema = crate::graphql::schema(state.clone());
+        let [nosniff, frames, referrer, resources] = crate::security::header_layers();
+        let cors = crate::security::cors(&config);
         let app = crate::routes::router()
             .merge(crate::graphql::router(schema))
             .route_layer(axum::middleware::from_fn_with_state(
@@ -104,6 +106,14 @@ impl Server {
             .merge(relay.websocket_router())
             .layer(relay.room_data.0.clone())
             .layer(relay.meet_api.0.clone())
+            .layer(axum::middleware::from_fn(
+                crate::security::server_errors_carry_the_request_id,
+            ))
+            .layer(nosniff)
+            .layer(frames)
+            .layer(referrer)
+            .layer(resources)
+            .layer(tower::util::option_layer(cors))
             .layer(PropagateRequestIdLayer::new(request_id.clone()))
             .layer(TraceLayer::new_for_http())
             .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));

@@ -13,6 +13,7 @@ mod recording_ingest;
 mod recordings;
 mod room_files;
 mod rooms;
+mod security;
 mod sessions;
 mod storage;
 mod support;

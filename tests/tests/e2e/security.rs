@@ -1,0 +1,93 @@
+//! Response hardening: security headers on every answer, CORS only for the
+//! configured origins.
+
+use crate::support::{Log, TestApp};
+
+#[tokio::test]
+async fn every_answer_carries_security_headers_and_cors_is_off_by_default() {
+    let app = TestApp::start(Log::Sqlite).await;
+    for path in [
+        "/healthz",
+        "/meetings/list/68aff60d0d7bbb02c917906d",
+        "/nope",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(r.headers()["x-frame-options"], "DENY", "{path}");
+        assert_eq!(r.headers()["referrer-policy"], "no-referrer", "{path}");
+    }
+    let preflight = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/meetings/create", app.base),
+        )
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn configured_origins_may_call_the_api_from_a_browser() {
+    let app = TestApp::start_with(Log::Sqlite, |c| {
+        c.cors_allowed_origins = "https://meet.example, https://admin.example".into();
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/meetings/create", app.base),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, idempotency-key",
+            )
+            .send()
+    };
+    let allowed = preflight("https://admin.example").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://admin.example"
+    );
+    let headers = allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(headers.contains("idempotency-key"), "{headers}");
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let r = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .header("origin", "https://meet.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://meet.example"
+    );
+    let exposed = r.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(exposed.contains("x-altegon-position"), "{exposed}");
+    app.stop().await;
+}
