@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod config;
 pub mod consistency;
+pub mod contracts;
 pub mod error;
 pub mod geo;
 pub mod json;

@@ -13,9 +13,14 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::OnceCell;
+use utoipa::ToSchema;
 
 use crate::auth::CommandCtx;
 use crate::consistency::{position_header, wait_until_visible};
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::errors::ErrorBody;
+use crate::contracts::openapi::params::IdempotencyKey;
+use crate::contracts::openapi::responses::{BadRequest, JsonTooLarge, NotYetVisible};
 use crate::error::{Error, FieldError};
 use crate::json::ValidJson;
 use crate::state::AppState;
@@ -30,14 +35,23 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(login))
 }
 
-#[derive(Debug, Deserialize)]
+// Every field is optional to serde so one answer names all that are missing; the
+// contract states them as required.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RegisterRequest)]
 struct RegisterBody {
+    #[schema(value_type = String, format = Email)]
     email: Option<String>,
+    #[schema(value_type = String, max_length = 100)]
     f_name: Option<String>,
+    #[schema(value_type = String, max_length = 100)]
     l_name: Option<String>,
+    #[schema(value_type = String, max_length = 32)]
     phone_number: Option<String>,
+    #[schema(value_type = String, max_length = 100)]
     country: Option<String>,
+    #[schema(value_type = String, min_length = 8, max_length = 128)]
     password: Option<String>,
 }
 
@@ -55,6 +69,22 @@ fn required(errors: &mut Vec<FieldError>, field: &str, value: &Option<String>) -
     }
 }
 
+/// Register a user
+#[utoipa::path(
+    post,
+    path = "/auth/register",
+    tag = "auth",
+    params(IdempotencyKey),
+    request_body = RegisterBody,
+    responses(
+        (status = 201, description = "Created.", body = bodies::auth::RegisterResponse,
+            headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 409, description = "The email is already registered (case-insensitively).", body = ErrorBody),
+        (status = 413, response = inline(JsonTooLarge)),
+        (status = 503, response = inline(NotYetVisible)),
+    ),
+)]
 async fn register(
     State(state): State<AppState>,
     CommandCtx(ctx): CommandCtx,
@@ -111,9 +141,11 @@ async fn register(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = LoginRequest)]
 struct LoginBody {
+    /// The account's email.
     user_name: String,
     password: String,
 }
@@ -130,6 +162,20 @@ async fn decoy_hash() -> &'static str {
         .await
 }
 
+/// Log in
+///
+/// The response shape is not given by the reference; this one carries the token and the user with roles. Unknown email and wrong password get the same 401.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "auth",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Logged in.", body = bodies::auth::LoginResponse),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, description = "Invalid email or password.", body = ErrorBody),
+    ),
+)]
 async fn login(
     State(state): State<AppState>,
     ValidJson(body): ValidJson<LoginBody>,
