@@ -16,17 +16,21 @@ use crate::error::Error;
 /// Longest declared location field, in characters.
 const MAX_FIELD_CHARS: usize = 100;
 
-/// A location as a client declares it; every field optional.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Where the client is, when the server's GeoIP database does not know its address. Missing fields are `Unknown`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeclaredLocation {
     /// City.
+    #[schema(max_length = 100, nullable = false)]
     pub city: Option<String>,
     /// Region.
+    #[schema(max_length = 100, nullable = false)]
     pub region: Option<String>,
-    /// ISO country code.
+    /// ISO 3166-1 alpha-2
+    #[schema(nullable = false)]
     pub country: Option<String>,
     /// Country name.
+    #[schema(max_length = 100, nullable = false)]
     pub country_name: Option<String>,
 }
 

@@ -37,7 +37,7 @@ pub struct AccessClaims {
 }
 
 /// What a room token allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RoomGrant {
     /// Enter the room.

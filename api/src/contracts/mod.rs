@@ -6,6 +6,7 @@
 //! breaking change needs a new version, an upcaster and a fixture.
 
 pub mod events;
+pub mod openapi;
 
 use std::path::{Path, PathBuf};
 
@@ -56,7 +57,10 @@ pub fn source_dir() -> PathBuf {
 
 /// Files generated whole from the code: path and content.
 fn generated_documents() -> Vec<(String, String)> {
-    vec![("schema.graphql".into(), crate::graphql::sdl())]
+    vec![
+        ("schema.graphql".into(), crate::graphql::sdl()),
+        ("openapi.json".into(), openapi::document_json()),
+    ]
 }
 
 fn pretty(value: &Value) -> String {

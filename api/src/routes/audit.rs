@@ -14,6 +14,8 @@ use serde_json::json;
 use super::{PageQuery, parse_id};
 use crate::auth::AuthUser;
 use crate::consistency::Consistent;
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::responses::{AdminOnly, BadRequest, Unauthorized};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -23,13 +25,22 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The filters of an audit query, as sent.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
+    /// Entries of this caller.
+    #[param(pattern = "^[0-9a-fA-F]{24}$")]
     pub(crate) user_id: Option<String>,
+    /// Exactly this action, e.g. `DELETE /room/{room_id}/files`.
     pub(crate) action: Option<String>,
+    /// `allowed`, `denied` or `failed`.
     pub(crate) outcome: Option<String>,
+    /// Earliest time, RFC 3339, inclusive.
+    #[param(format = DateTime)]
     pub(crate) from: Option<String>,
+    /// Latest time, RFC 3339, inclusive.
+    #[param(format = DateTime)]
     pub(crate) until: Option<String>,
 }
 
@@ -84,7 +95,7 @@ impl AuditQuery {
 /// An entry as clients see it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct AuditView {
+struct AuditView {
     id: String,
     actor_id: Option<String>,
     action: String,
@@ -112,6 +123,22 @@ impl From<AuditRow> for AuditView {
     }
 }
 
+/// The audit trail (admin)
+///
+/// Denied requests, changes and reads of stored media, newest first; see docs/audit.md.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "audit",
+    security(("bearer" = [])),
+    params(AuditQuery, PageQuery),
+    responses(
+        (status = 200, description = "Newest first.", body = bodies::audit::AuditListResponse),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(AdminOnly)),
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,

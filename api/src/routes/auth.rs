@@ -10,9 +10,14 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::{CommandCtx, LoggedIn, log_in};
 use crate::consistency::{position_header, wait_until_visible};
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::errors::ErrorBody;
+use crate::contracts::openapi::params::IdempotencyKey;
+use crate::contracts::openapi::responses::{BadRequest, JsonTooLarge, NotYetVisible};
 use crate::error::{Error, FieldError};
 use crate::json::ValidJson;
 use crate::state::AppState;
@@ -24,15 +29,23 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(login))
 }
 
-/// A registration as sent; every field is checked by [`registration`].
-#[derive(Debug, Default, Deserialize)]
+// Every field is optional to serde so one answer names all that are missing; the
+// contract states them as required.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RegisterRequest)]
 pub(crate) struct RegisterBody {
+    #[schema(value_type = String, format = Email)]
     pub(crate) email: Option<String>,
+    #[schema(value_type = String, max_length = 100)]
     pub(crate) f_name: Option<String>,
+    #[schema(value_type = String, max_length = 100)]
     pub(crate) l_name: Option<String>,
+    #[schema(value_type = String, max_length = 32)]
     pub(crate) phone_number: Option<String>,
+    #[schema(value_type = String, max_length = 100)]
     pub(crate) country: Option<String>,
+    #[schema(value_type = String, min_length = 8, max_length = 128)]
     pub(crate) password: Option<String>,
 }
 
@@ -88,6 +101,22 @@ pub(crate) fn registration(body: RegisterBody) -> Result<RegisterUser, Error> {
     })
 }
 
+/// Register a user
+#[utoipa::path(
+    post,
+    path = "/auth/register",
+    tag = "auth",
+    params(IdempotencyKey),
+    request_body = RegisterBody,
+    responses(
+        (status = 201, description = "Created.", body = bodies::auth::RegisterResponse,
+            headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 409, description = "The email is already registered (case-insensitively).", body = ErrorBody),
+        (status = 413, response = inline(JsonTooLarge)),
+        (status = 503, response = inline(NotYetVisible)),
+    ),
+)]
 async fn register(
     State(state): State<AppState>,
     CommandCtx(ctx): CommandCtx,
@@ -117,13 +146,29 @@ async fn register(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = LoginRequest)]
 struct LoginBody {
+    /// The account's email.
     user_name: String,
     password: String,
 }
 
+/// Log in
+///
+/// The response shape is not given by the reference; this one carries the token and the user with roles. Unknown email and wrong password get the same 401.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "auth",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Logged in.", body = bodies::auth::LoginResponse),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, description = "Invalid email or password.", body = ErrorBody),
+    ),
+)]
 async fn login(
     State(state): State<AppState>,
     ValidJson(body): ValidJson<LoginBody>,

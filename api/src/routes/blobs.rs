@@ -10,7 +10,11 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
+use crate::contracts::openapi::errors::ErrorBody;
+use crate::contracts::openapi::keywords::ReadPermission;
+use crate::contracts::openapi::responses::NotFound;
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -19,13 +23,31 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/blobs/{*path}", get(read))
 }
 
-#[derive(Debug, Deserialize)]
+// Optional to serde so an unsigned request gets the signature's 403, not a 400.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Signature {
+    #[param(required = true, value_type = ReadPermission, inline)]
     sp: Option<String>,
+    /// Expiry, seconds since 1970.
+    #[param(required = true, value_type = i64)]
     se: Option<String>,
+    #[param(required = true)]
     sig: Option<String>,
 }
 
+/// Download through a URL signed by this server (local blob backend)
+#[utoipa::path(
+    get,
+    path = "/blobs/{path}",
+    tag = "storage",
+    params(("path" = String, Path), Signature),
+    responses(
+        (status = 200, description = "The bytes.", content_type = "application/octet-stream"),
+        (status = 403, description = "Expired, altered, or not signed for this blob.", body = ErrorBody),
+        (status = 404, response = inline(NotFound)),
+    ),
+)]
 async fn read(
     State(state): State<AppState>,
     Path(path): Path<String>,

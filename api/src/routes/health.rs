@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use crate::contracts::openapi::bodies;
 use crate::state::AppState;
 
 /// Longest a readiness check waits for the event log.
@@ -21,10 +22,29 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
+/// Liveness
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses(
+        (status = 200, description = "The process runs.", body = inline(bodies::health::Liveness)),
+    ),
+)]
 async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// Readiness: the event log answers
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready.", body = inline(bodies::health::Readiness)),
+        (status = 503, description = "The event log does not answer within 2 s."),
+    ),
+)]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let backend = state.store.backend();
     match tokio::time::timeout(READY_TIMEOUT, state.store.head_position()).await {

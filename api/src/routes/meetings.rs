@@ -13,10 +13,16 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
+use utoipa::ToSchema;
 
 use super::{PageQuery, parse_id};
 use crate::auth::{AuthUser, CommandCtx};
 use crate::consistency::{Consistent, position_header, wait_until_visible};
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::params::{IdempotencyKey, MeetingParam, WaitForPosition};
+use crate::contracts::openapi::responses::{
+    BadRequest, JsonTooLarge, NotFound, NotOwner, NotYetVisible, Unauthorized,
+};
 use crate::error::Error;
 use crate::json::ValidJson;
 use crate::state::AppState;
@@ -29,20 +35,24 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/list/{user_id}", get(list))
 }
 
-/// A meeting in the reference's shape, serialized straight from the row (the
-/// stored recording-id list is already JSON and is embedded as it is).
-#[derive(Debug, Serialize)]
+// A meeting in the reference's shape, serialized straight from the row (the
+// stored recording-id list is already JSON and is embedded as it is).
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct MeetingView<'a> {
+#[schema(as = Meeting)]
+pub(crate) struct MeetingView<'a> {
     #[serde(rename = "_id")]
     id: &'a str,
     title: &'a str,
     host_id: &'a str,
     transcript_enabled: bool,
     summary_generated: bool,
+    #[schema(value_type = Vec<String>)]
     recording_ids: &'a RawValue,
+    #[schema(value_type = String, format = DateTime)]
     created_at: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     room_id: Option<&'a str>,
 }
 
@@ -61,14 +71,34 @@ fn meeting_view(row: &MeetingRow) -> Result<MeetingView<'_>, Error> {
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CreateMeetingRequest)]
 struct CreateBody {
+    #[schema(max_length = 200)]
     title: String,
     host_id: String,
     transcript_enabled: bool,
 }
 
+/// Create a meeting
+#[utoipa::path(
+    post,
+    path = "/meetings/create",
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(IdempotencyKey),
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created.", body = bodies::meetings::CreateMeetingResponse,
+            headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 413, response = inline(JsonTooLarge)),
+        (status = 503, response = inline(NotYetVisible)),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -98,17 +128,41 @@ async fn create(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = UpdateMeetingRequest)]
 struct UpdateBody {
     user_id: String,
+    #[schema(nullable = false)]
     room_id: Option<String>,
+    #[schema(nullable = false)]
     recording_id: Option<String>,
+    #[schema(nullable = false)]
     title: Option<String>,
+    #[schema(nullable = false)]
     summary_generated: Option<bool>,
+    #[schema(nullable = false)]
     transcript_enabled: Option<bool>,
 }
 
+/// Update a meeting
+#[utoipa::path(
+    post,
+    path = "/meetings/update/{meetingId}",
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(MeetingParam, IdempotencyKey),
+    request_body = UpdateBody,
+    responses(
+        (status = 204, description = "Updated (also when nothing changed).",
+            headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, response = inline(NotFound)),
+        (status = 503, response = inline(NotYetVisible)),
+    ),
+)]
 async fn update(
     State(state): State<AppState>,
     user: AuthUser,
@@ -140,6 +194,25 @@ async fn update(
     Ok((StatusCode::NO_CONTENT, position_header(outcome.position)))
 }
 
+/// List a user's meetings, newest first
+#[utoipa::path(
+    get,
+    path = "/meetings/list/{userId}",
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(
+        ("userId" = String, Path, description = "The host.", pattern = "^[0-9a-fA-F]{24}$"),
+        PageQuery,
+        WaitForPosition,
+    ),
+    responses(
+        (status = 200, description = "The meetings.", body = MeetingList<'static>),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 503, response = inline(NotYetVisible)),
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -163,8 +236,10 @@ async fn list(
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct MeetingList<'a> {
+    #[schema(required = false)]
     success: bool,
+    #[schema(required = false)]
     data: Vec<MeetingView<'a>>,
 }

@@ -40,6 +40,15 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// Prometheus metrics
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    responses(
+        (status = 200, description = "Prometheus text format 0.0.4.", body = String, content_type = "text/plain"),
+    ),
+)]
 async fn render(State(state): State<AppState>) -> Response {
     if let Ok(statuses) = state.engine.status_capped(LAG_CAP).await {
         for s in statuses {

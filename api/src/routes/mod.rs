@@ -54,9 +54,12 @@ pub(crate) fn parse_id<T: std::str::FromStr>(
 pub(crate) const MAX_PAGE: i64 = 1000;
 
 /// `?limit&offset` of list routes.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
+    #[param(minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<i64>,
+    #[param(minimum = 0, default = 0)]
     offset: Option<i64>,
 }
 

@@ -15,10 +15,17 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::{PageQuery, parse_id};
 use crate::auth::{AuthUser, CommandCtx};
 use crate::consistency::{Consistent, position_header, wait_until_visible};
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::errors::ErrorBody;
+use crate::contracts::openapi::keywords::{IdOrNumber, TimeInput};
+use crate::contracts::openapi::responses::{
+    BadRequest, NotOwner, StorageUnavailable, Unauthorized,
+};
 use crate::error::Error;
 use crate::json::ValidJson;
 use crate::state::AppState;
@@ -31,24 +38,35 @@ pub fn router() -> Router<AppState> {
         .route("/recordings/list", get(list))
 }
 
-/// A recording as listings show it.
-#[derive(Debug, Serialize)]
+// A recording as listings show it. The contract does not promise `streamId`,
+// `videoType` and `startTime`, though they are always sent.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct RecordingView {
+#[schema(as = Recording)]
+pub(crate) struct RecordingView {
     #[serde(rename = "_id")]
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     id: String,
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     room_id: String,
     recording_id: String,
     host_name: String,
-    /// True once the recording is stopped (complete).
+    /// True once the recording is stopped.
     status: bool,
+    #[schema(required = false)]
     stream_id: String,
+    #[schema(required = false)]
     video_type: String,
+    #[schema(required = false, format = DateTime)]
     start_time: String,
+    #[schema(format = DateTime)]
     end_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, pattern = "^[0-9a-fA-F]{24}$")]
     meeting_id: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -103,19 +121,47 @@ pub(crate) fn time(field: &'static str, value: &Value) -> Result<DateTime<Utc>, 
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = StartRecordingRequest)]
 struct StartBody {
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     room_id: String,
+    #[schema(max_length = 200)]
     user_name: String,
+    #[schema(value_type = IdOrNumber)]
     stream_id: Value,
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     recording_id: String,
+    #[schema(value_type = TimeInput)]
     start_time: Value,
+    #[schema(max_length = 32)]
     video_type: String,
+    #[schema(max_length = 32)]
     status: String,
+    /// The meeting recorded; defaults to the room's latest meeting.
+    #[schema(nullable = false, pattern = "^[0-9a-fA-F]{24}$")]
     meeting_id: Option<String>,
 }
 
+/// Start recording a room's stream
+#[utoipa::path(
+    post,
+    path = "/recording/start",
+    tag = "recordings",
+    security(("bearer" = [])),
+    request_body = StartBody,
+    responses(
+        (status = 201, description = "Started.", body = bodies::recordings::StartRecordingResponse,
+            headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, description = "Only the room's owner (or an admin) records it.", body = ErrorBody),
+        (status = 404, description = "No such room.", body = ErrorBody),
+        (status = 409, description = "This recording id was started already.", body = ErrorBody),
+        (status = 503, response = inline(StorageUnavailable)),
+    ),
+)]
 async fn start(
     State(state): State<AppState>,
     user: AuthUser,
@@ -160,14 +206,34 @@ async fn start(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = StopRecordingRequest)]
 struct StopBody {
     recording_id: String,
+    #[schema(value_type = IdOrNumber)]
     stream_id: Value,
+    #[schema(value_type = TimeInput)]
     end_time: Value,
 }
 
+/// Stop a recording
+#[utoipa::path(
+    post,
+    path = "/recording/stop",
+    tag = "recordings",
+    security(("bearer" = [])),
+    request_body = StopBody,
+    responses(
+        (status = 204, description = "Stopped.", headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, description = "No such recording.", body = ErrorBody),
+        (status = 409, description = "The recording is already stopped.", body = ErrorBody),
+        (status = 503, response = inline(StorageUnavailable)),
+    ),
+)]
 async fn stop(
     State(state): State<AppState>,
     user: AuthUser,
@@ -190,6 +256,19 @@ async fn stop(
     Ok((StatusCode::NO_CONTENT, position_header(outcome.position)))
 }
 
+/// Recordings of the caller's rooms (all for an admin)
+#[utoipa::path(
+    get,
+    path = "/recordings/list",
+    tag = "recordings",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Newest first; a bare array as in the reference.", body = Vec<RecordingView>),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,

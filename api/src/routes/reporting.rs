@@ -12,10 +12,14 @@ use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::IntoParams;
 
 use super::parse_id;
 use crate::auth::AuthUser;
 use crate::consistency::Consistent;
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::params::WaitForPosition;
+use crate::contracts::openapi::responses::{BadRequest, NotAllowed, Unauthorized};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -42,16 +46,27 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The reference's query parameters.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// Domain of the sessions; empty means all.
     pub(crate) domain: Option<String>,
+    /// Type of session; empty means all.
     pub(crate) session_type: Option<String>,
+    /// ISO country code of the session's location.
     pub(crate) country_code: Option<String>,
+    /// Country name.
     pub(crate) country_name: Option<String>,
+    /// City name.
     pub(crate) city_name: Option<String>,
+    /// Earliest start: ISO 8601 date-time, or a date (its first millisecond).
+    #[param(format = DateTime)]
     pub(crate) start_date_range: Option<String>,
+    /// Latest start: ISO 8601 date-time, or a date (its last millisecond).
+    #[param(format = DateTime)]
     pub(crate) end_date_range: Option<String>,
+    /// The host; the caller by default. Only admins may name another.
     #[serde(rename = "userID")]
     pub(crate) user_id: Option<String>,
 }
@@ -144,6 +159,20 @@ impl FromRequestParts<AppState> for Report {
     }
 }
 
+/// Completed sessions matching the filters
+#[utoipa::path(
+    get,
+    path = "/reporting/total-sessions-for-user",
+    tag = "reporting",
+    security(("bearer" = [])),
+    params(ReportQuery, WaitForPosition),
+    responses(
+        (status = 200, description = "Counts over completed sessions.", body = inline(bodies::reporting::TotalSessions)),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotAllowed)),
+    ),
+)]
 async fn total(
     State(state): State<AppState>,
     Report(filter): Report,
@@ -154,6 +183,20 @@ async fn total(
     ))
 }
 
+/// Completed sessions per start day (UTC) and domain
+#[utoipa::path(
+    get,
+    path = "/reporting/total-sessions-aggregation-for-user",
+    tag = "reporting",
+    security(("bearer" = [])),
+    params(ReportQuery, WaitForPosition),
+    responses(
+        (status = 200, description = "Counts over completed sessions.", body = inline(bodies::reporting::SessionsPerDay)),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotAllowed)),
+    ),
+)]
 async fn aggregation(
     State(state): State<AppState>,
     Report(filter): Report,
@@ -182,6 +225,20 @@ fn day_entry(day: &str, counts: Vec<serde_json::Value>) -> serde_json::Value {
     json!({ "domainCounts": counts, "date": format!("{day}T00:00:00.000Z") })
 }
 
+/// Completed sessions in total and per session type
+#[utoipa::path(
+    get,
+    path = "/reporting/total-sessions-statistics-for-user",
+    tag = "reporting",
+    security(("bearer" = [])),
+    params(ReportQuery, WaitForPosition),
+    responses(
+        (status = 200, description = "Counts over completed sessions.", body = inline(bodies::reporting::SessionStatistics)),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotAllowed)),
+    ),
+)]
 async fn statistics(
     State(state): State<AppState>,
     Report(filter): Report,
@@ -200,6 +257,20 @@ async fn statistics(
     })))
 }
 
+/// Completed sessions per city, region and country, most first
+#[utoipa::path(
+    get,
+    path = "/reporting/total-sessions-by-location-for-user",
+    tag = "reporting",
+    security(("bearer" = [])),
+    params(ReportQuery, WaitForPosition),
+    responses(
+        (status = 200, description = "Counts over completed sessions.", body = inline(bodies::reporting::SessionsPerLocation)),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotAllowed)),
+    ),
+)]
 async fn by_location(
     State(state): State<AppState>,
     Report(filter): Report,
@@ -222,6 +293,20 @@ async fn by_location(
     })))
 }
 
+/// Completed sessions and their distinct participants per city, most sessions first
+#[utoipa::path(
+    get,
+    path = "/reporting/total-sessions-and-participants-count-by-location-for-user",
+    tag = "reporting",
+    security(("bearer" = [])),
+    params(ReportQuery, WaitForPosition),
+    responses(
+        (status = 200, description = "Counts over completed sessions.", body = inline(bodies::reporting::SessionsPerCity)),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotAllowed)),
+    ),
+)]
 async fn participants_by_location(
     State(state): State<AppState>,
     Report(filter): Report,

@@ -19,6 +19,12 @@ use serde_json::{Value, json};
 use super::parse_id;
 use crate::auth::{AuthUser, CommandCtx};
 use crate::consistency::{Consistent, position_header, wait_until_visible};
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::errors::ErrorBody;
+use crate::contracts::openapi::params::{RoomFileParam, RoomParam};
+use crate::contracts::openapi::responses::{
+    BadRequest, NotFound, NotOwner, StorageUnavailable, Unauthorized, UploadTooLarge,
+};
 use crate::error::Error;
 use crate::state::AppState;
 use crate::upload::with_file_part;
@@ -45,6 +51,25 @@ fn details_json(row: &RoomFileRow) -> Value {
     })
 }
 
+/// Share a file in a room (room owner)
+#[utoipa::path(
+    post,
+    path = "/room/{roomId}/upload",
+    tag = "room files",
+    security(("bearer" = [])),
+    params(RoomParam),
+    request_body(content((inline(bodies::room_files::RoomFileForm) = "multipart/form-data"))),
+    responses(
+        (status = 200, description = "Stored as `documents/{roomId}/{roomId}_{name}`.",
+            body = bodies::room_files::RoomFileUploadResponse, headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, description = "Only the room's owner (or an admin).", body = ErrorBody),
+        (status = 404, description = "No such room.", body = ErrorBody),
+        (status = 413, response = inline(UploadTooLarge)),
+        (status = 503, response = inline(StorageUnavailable)),
+    ),
+)]
 async fn upload(
     State(state): State<AppState>,
     user: AuthUser,
@@ -109,6 +134,21 @@ async fn readable_file(
         .ok_or_else(|| Error::NotFound("file".into()))
 }
 
+/// Details of a room's file
+#[utoipa::path(
+    get,
+    path = "/room/{roomId}/files/{filename}",
+    tag = "room files",
+    security(("bearer" = [])),
+    params(RoomParam, RoomFileParam),
+    responses(
+        (status = 200, description = "Details.", body = bodies::room_files::RoomFileResponse),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, description = "The room is private.", body = ErrorBody),
+        (status = 404, response = inline(NotFound)),
+    ),
+)]
 async fn details(
     State(state): State<AppState>,
     user: AuthUser,
@@ -123,6 +163,22 @@ async fn details(
     })))
 }
 
+/// Download a room's file
+#[utoipa::path(
+    get,
+    path = "/room/{roomId}/files/{filename}/download",
+    tag = "room files",
+    security(("bearer" = [])),
+    params(RoomParam, RoomFileParam),
+    responses(
+        (status = 200, description = "The bytes, with Content-Disposition naming the original file.",
+            content_type = "application/octet-stream"),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, description = "The room is private.", body = ErrorBody),
+        (status = 404, response = inline(NotFound)),
+    ),
+)]
 async fn download(
     State(state): State<AppState>,
     user: AuthUser,
@@ -147,6 +203,23 @@ async fn download(
     ))
 }
 
+/// Delete every file of a room (room owner)
+#[utoipa::path(
+    delete,
+    path = "/room/{roomId}/files",
+    tag = "room files",
+    security(("bearer" = [])),
+    params(RoomParam),
+    responses(
+        (status = 200, description = "Deleted.", body = bodies::room_files::RoomFilesDeletedResponse,
+            headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, description = "No such room, or it has no files.", body = ErrorBody),
+        (status = 503, response = inline(StorageUnavailable)),
+    ),
+)]
 async fn remove_all(
     State(state): State<AppState>,
     user: AuthUser,

@@ -10,10 +10,16 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::parse_id;
 use crate::auth::{AuthUser, CommandCtx, issue_room_token};
 use crate::consistency::{Consistent, position_header, wait_until_visible};
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::params::{IdempotencyKey, RoomParam, WaitForPosition};
+use crate::contracts::openapi::responses::{
+    BadRequest, JsonTooLarge, NotFound, NotOwner, NotYetVisible, Unauthorized,
+};
 use crate::error::Error;
 use crate::json::ValidJson;
 use crate::state::AppState;
@@ -25,19 +31,42 @@ pub fn router() -> Router<AppState> {
         .route("/room/{room_id}/token", post(token))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CreateRoomRequest)]
 struct CreateBody {
+    #[schema(max_length = 200)]
     name: String,
+    /// e.g. meeting, conference, webinar, live
     #[serde(rename = "type")]
     room_type: String,
+    #[schema(minimum = 1, maximum = 10000, nullable = false)]
     max_participants: Option<u32>,
     #[serde(default)]
+    #[schema(default = false)]
     is_private: bool,
     #[serde(default)]
+    #[schema(default = false)]
     p2p: bool,
 }
 
+/// Create a room
+#[utoipa::path(
+    post,
+    path = "/room/create",
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(IdempotencyKey),
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created.", body = bodies::rooms::CreateRoomResponse,
+            headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 413, response = inline(JsonTooLarge)),
+        (status = 503, response = inline(NotYetVisible)),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -68,13 +97,41 @@ async fn create(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RoomTokenRequest)]
 struct TokenBody {
-    /// `presenter` (default) or `viewer`.
+    #[schema(value_type = Option<RoomRole>, inline, nullable = false)]
     role: Option<String>,
 }
 
+// The `role` values the handler accepts (it matches the strings).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase", default = "presenter")]
+#[allow(dead_code, reason = "documentation only; nothing constructs it")]
+enum RoomRole {
+    Presenter,
+    Viewer,
+}
+
+/// Create a room access token
+///
+/// The owner and admins get every grant including room-admin and record (the recording server's ingest socket); others get presenter (join, publish, subscribe, publish-data) or viewer (join, subscribe) grants. Private rooms admit only their owner and admins.
+#[utoipa::path(
+    post,
+    path = "/room/{roomId}/token",
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(RoomParam, WaitForPosition),
+    request_body = Option<TokenBody>,
+    responses(
+        (status = 201, description = "Created.", body = bodies::rooms::RoomTokenResponse),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, response = inline(NotFound)),
+    ),
+)]
 async fn token(
     State(state): State<AppState>,
     user: AuthUser,

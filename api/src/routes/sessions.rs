@@ -14,11 +14,17 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::parse_id;
 use crate::auth::{AuthUser, CommandCtx};
 use crate::client_ip::ClientIp;
 use crate::consistency::{Consistent, position_header, wait_until_visible};
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::params::SessionParam;
+use crate::contracts::openapi::responses::{
+    BadRequest, NoSession, NotAllowed, NotInSession, SessionUnavailable, Unauthorized,
+};
 use crate::error::Error;
 use crate::geo::DeclaredLocation;
 use crate::json::ValidJson;
@@ -34,19 +40,24 @@ pub fn router() -> Router<AppState> {
         .route("/sessions/{session_id}/end", post(end))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct StartBody {
     room_id: String,
+    /// meeting, conference, webinar, live, ... (one word, lowercased)
     session_type: String,
+    #[schema(nullable = false)]
     name: Option<String>,
+    #[schema(inline, nullable = false)]
     location: Option<DeclaredLocation>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct JoinBody {
+    #[schema(nullable = false)]
     name: Option<String>,
+    #[schema(inline, nullable = false)]
     location: Option<DeclaredLocation>,
 }
 
@@ -66,6 +77,22 @@ async fn display_name(
         .unwrap_or_else(|| user.id.to_string()))
 }
 
+/// Start a live session of a room; the caller joins first and the session's location is theirs
+#[utoipa::path(
+    post,
+    path = "/sessions",
+    tag = "sessions",
+    security(("bearer" = [])),
+    request_body = inline(StartBody),
+    responses(
+        (status = 201, description = "The started session.", body = bodies::sessions::SessionAnswer),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotAllowed)),
+        (status = 404, response = inline(NoSession)),
+        (status = 503, response = inline(SessionUnavailable)),
+    ),
+)]
 async fn start(
     State(state): State<AppState>,
     user: AuthUser,
@@ -96,6 +123,24 @@ async fn start(
     ))
 }
 
+/// Join a live session (again: no change)
+#[utoipa::path(
+    post,
+    path = "/sessions/{sessionId}/join",
+    tag = "sessions",
+    security(("bearer" = [])),
+    params(SessionParam),
+    request_body = inline(Option<JoinBody>),
+    responses(
+        (status = 200, description = "The session.", body = bodies::sessions::SessionAnswer),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotAllowed)),
+        (status = 404, response = inline(NoSession)),
+        (status = 409, response = inline(NotInSession)),
+        (status = 503, response = inline(SessionUnavailable)),
+    ),
+)]
 async fn join(
     State(state): State<AppState>,
     user: AuthUser,
@@ -118,6 +163,22 @@ async fn join(
     answer(&state, session_id, outcome.position, "Joined the session").await
 }
 
+/// Leave a live session; the last one out ends it
+#[utoipa::path(
+    post,
+    path = "/sessions/{sessionId}/leave",
+    tag = "sessions",
+    security(("bearer" = [])),
+    params(SessionParam),
+    responses(
+        (status = 200, description = "The session.", body = bodies::sessions::SessionAnswer),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NoSession)),
+        (status = 409, response = inline(NotInSession)),
+        (status = 503, response = inline(SessionUnavailable)),
+    ),
+)]
 async fn leave(
     State(state): State<AppState>,
     user: AuthUser,
@@ -130,6 +191,23 @@ async fn leave(
     answer(&state, session_id, outcome.position, "Left the session").await
 }
 
+/// End a live session for everyone (host or admin)
+#[utoipa::path(
+    post,
+    path = "/sessions/{sessionId}/end",
+    tag = "sessions",
+    security(("bearer" = [])),
+    params(SessionParam),
+    responses(
+        (status = 200, description = "The ended session.", body = bodies::sessions::SessionAnswer),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotAllowed)),
+        (status = 404, response = inline(NoSession)),
+        (status = 409, response = inline(NotInSession)),
+        (status = 503, response = inline(SessionUnavailable)),
+    ),
+)]
 async fn end(
     State(state): State<AppState>,
     user: AuthUser,
@@ -142,6 +220,21 @@ async fn end(
     answer(&state, session_id, outcome.position, "Session ended").await
 }
 
+/// A session with its participants (host, participants and admins)
+#[utoipa::path(
+    get,
+    path = "/sessions/{sessionId}",
+    tag = "sessions",
+    security(("bearer" = [])),
+    params(SessionParam),
+    responses(
+        (status = 200, description = "The session.", body = bodies::sessions::SessionAnswer),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotAllowed)),
+        (status = 404, response = inline(NoSession)),
+    ),
+)]
 async fn show(
     State(state): State<AppState>,
     user: AuthUser,

@@ -18,10 +18,19 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::parse_id;
 use crate::auth::{AuthUser, CommandCtx};
 use crate::consistency::{Consistent, position_header, wait_until_visible};
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::errors::ErrorBody;
+use crate::contracts::openapi::params::{
+    RecordingFileParam, RecordingParam, RoomParam, StorageOwnerParam,
+};
+use crate::contracts::openapi::responses::{
+    AdminOnly, BadRequest, NotOwner, StorageUnavailable, Unauthorized, UploadTooLarge,
+};
 use crate::error::Error;
 use crate::json::ValidJson;
 use crate::state::AppState;
@@ -115,13 +124,42 @@ pub(crate) fn recording_file(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = UploadFromServerRequest)]
 struct ServerFileBody {
+    /// A finished recording inside the server's recordings folder (relative to it, or absolute within it).
     file_path: String,
+    /// Name to store it under; the file's own name by default.
+    #[schema(nullable = false)]
     file_name: Option<String>,
 }
 
+/// Upload a recording file to the user's blob storage
+///
+/// Streams the `file` part (never buffered whole) to the blob store, or takes a finished recording by server-side path. Past the user's limit the upload is kept and flagged unless the server enforces limits.
+#[utoipa::path(
+    post,
+    path = "/recordings/user/{userId}/room/{roomId}/recording/{recordingId}/upload-to-blob",
+    tag = "storage",
+    security(("bearer" = [])),
+    params(StorageOwnerParam, RoomParam, RecordingParam),
+    request_body(content(
+        (inline(bodies::storage::RecordingUploadForm) = "multipart/form-data"),
+        (ServerFileBody = "application/json"),
+    )),
+    responses(
+        (status = 201, description = "Stored and recorded; usage follows.",
+            body = bodies::storage::UploadToBlobResponse, headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, description = "Not the storage's owner or an admin, or (when enforced) past the storage limit.", body = ErrorBody),
+        (status = 404, description = "No such recording in this room, or no such server-side file.", body = ErrorBody),
+        (status = 409, description = "A file with this name exists for this recording.", body = ErrorBody),
+        (status = 413, response = inline(UploadTooLarge)),
+        (status = 503, response = inline(StorageUnavailable)),
+    ),
+)]
 async fn upload(
     State(state): State<AppState>,
     user: AuthUser,
@@ -237,6 +275,20 @@ async fn upload(
     ))
 }
 
+/// A user's storage usage, limit, warnings and files
+#[utoipa::path(
+    get,
+    path = "/recordings/user/{userId}/storage-info",
+    tag = "storage",
+    security(("bearer" = [])),
+    params(StorageOwnerParam),
+    responses(
+        (status = 200, description = "Usage and files.", body = bodies::storage::StorageInfoResponse),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+    ),
+)]
 async fn storage_info(
     State(state): State<AppState>,
     user: AuthUser,
@@ -253,12 +305,32 @@ async fn storage_info(
     Ok(Json(json!({ "success": true, "data": data })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = StorageLimitRequest)]
 struct LimitBody {
+    /// Bytes.
+    #[schema(minimum = 1)]
     new_limit: u64,
 }
 
+/// Set a user's storage limit (admin)
+#[utoipa::path(
+    put,
+    path = "/recordings/user/{userId}/storage-limit",
+    tag = "storage",
+    security(("bearer" = [])),
+    params(StorageOwnerParam),
+    request_body = LimitBody,
+    responses(
+        (status = 200, description = "Set.", body = bodies::storage::StorageLimitResponse,
+            headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(AdminOnly)),
+        (status = 503, response = inline(StorageUnavailable)),
+    ),
+)]
 async fn storage_limit(
     State(state): State<AppState>,
     user: AuthUser,
@@ -287,6 +359,23 @@ async fn storage_limit(
     ))
 }
 
+/// Delete a recording file
+#[utoipa::path(
+    delete,
+    path = "/recordings/user/{userId}/room/{roomId}/recording/{recordingId}/{fileName}",
+    tag = "storage",
+    security(("bearer" = [])),
+    params(StorageOwnerParam, RoomParam, RecordingParam, RecordingFileParam),
+    responses(
+        (status = 200, description = "Deleted; usage after it.",
+            body = bodies::storage::DeleteRecordingResponse, headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, description = "No such file.", body = ErrorBody),
+        (status = 503, response = inline(StorageUnavailable)),
+    ),
+)]
 async fn remove(
     State(state): State<AppState>,
     user: AuthUser,
@@ -319,6 +408,18 @@ async fn remove(
     ))
 }
 
+/// Users over their storage limit (admin)
+#[utoipa::path(
+    get,
+    path = "/recordings/admin/exceeded-storage-users",
+    tag = "storage",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Furthest over first.", body = bodies::storage::ExceededUsersResponse),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(AdminOnly)),
+    ),
+)]
 async fn exceeded(
     State(state): State<AppState>,
     user: AuthUser,
@@ -368,6 +469,22 @@ pub(crate) async fn signed_file_url(
     Ok((url, expires_at, row))
 }
 
+/// A time-limited, read-only download URL for one recording file
+#[utoipa::path(
+    get,
+    path = "/recordings/user/{userId}/room/{roomId}/recording/{recordingId}/file/{fileName}/sas-url",
+    tag = "storage",
+    security(("bearer" = [])),
+    params(StorageOwnerParam, RoomParam, RecordingParam, RecordingFileParam),
+    responses(
+        (status = 200, description = "The URL (default lifetime 60 minutes).", body = bodies::storage::SasUrlResponse),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, description = "No such file.", body = ErrorBody),
+        (status = 503, response = inline(StorageUnavailable)),
+    ),
+)]
 async fn sas_url(
     State(state): State<AppState>,
     user: AuthUser,

@@ -21,10 +21,17 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::parse_id;
 use crate::auth::{AuthUser, CommandCtx};
 use crate::consistency::{Consistent, position_header, wait_until_visible};
+use crate::contracts::openapi::bodies;
+use crate::contracts::openapi::errors::ErrorBody;
+use crate::contracts::openapi::params::{MeetingParam, WaitForPosition};
+use crate::contracts::openapi::responses::{
+    BadRequest, NotFound, NotOwner, NotYetVisible, SummarizerFailed, Unauthorized,
+};
 use crate::error::Error;
 use crate::json::ValidJson;
 use crate::state::AppState;
@@ -71,14 +78,32 @@ fn arrival(row: &LineRow) -> DateTime<Utc> {
         .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SendTranscriptRequest)]
 struct SendBody {
     meeting_id: String,
     user_name: String,
+    /// Encrypted by the client (see docs/encryption.md); stored as sent.
     message: String,
 }
 
+/// Store an encrypted transcript line
+#[utoipa::path(
+    post,
+    path = "/send-transcript",
+    tag = "transcripts",
+    security(("bearer" = [])),
+    request_body = SendBody,
+    responses(
+        (status = 201, description = "Stored as sent.", body = bodies::transcripts::SendTranscriptResponse,
+            headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 503, response = inline(NotYetVisible)),
+    ),
+)]
 async fn send(
     State(state): State<AppState>,
     user: AuthUser,
@@ -116,6 +141,20 @@ async fn send(
     ))
 }
 
+/// A meeting's transcript, decrypted, in order
+#[utoipa::path(
+    get,
+    path = "/view-transcript/{meetingId}",
+    tag = "transcripts",
+    security(("bearer" = [])),
+    params(MeetingParam, WaitForPosition),
+    responses(
+        (status = 200, description = "The lines.", body = bodies::transcripts::TranscriptView),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, response = inline(NotFound)),
+    ),
+)]
 async fn view(
     State(state): State<AppState>,
     user: AuthUser,
@@ -185,6 +224,22 @@ pub(crate) async fn write_notes(
     Ok((notes, outcome.position))
 }
 
+/// Generate meeting notes from the transcript
+#[utoipa::path(
+    post,
+    path = "/transcription/generate-summary/{meetingId}",
+    tag = "transcripts",
+    security(("bearer" = [])),
+    params(MeetingParam),
+    responses(
+        (status = 200, description = "Generated and stored encrypted.",
+            body = bodies::transcripts::GenerateSummaryResponse, headers(("x-altegon-position" = u64, description = "Global log position of the change; send it back on a read to wait for it."))),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, description = "No such meeting, or no transcript yet.", body = ErrorBody),
+        (status = 503, response = inline(SummarizerFailed)),
+    ),
+)]
 async fn generate_summary(
     State(state): State<AppState>,
     user: AuthUser,
@@ -203,6 +258,20 @@ async fn generate_summary(
     ))
 }
 
+/// A meeting's latest notes, decrypted
+#[utoipa::path(
+    get,
+    path = "/meeting/{meetingId}/summary",
+    tag = "transcripts",
+    security(("bearer" = [])),
+    params(MeetingParam, WaitForPosition),
+    responses(
+        (status = 200, description = "The notes.", body = bodies::transcripts::SummaryResponse),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, description = "No such meeting or no summary yet.", body = ErrorBody),
+    ),
+)]
 async fn summary(
     State(state): State<AppState>,
     user: AuthUser,
@@ -227,6 +296,21 @@ async fn summary(
     Ok(Json(body))
 }
 
+/// Summarize a meeting's chat
+#[utoipa::path(
+    post,
+    path = "/chat/generate-summary/{meetingId}",
+    tag = "transcripts",
+    security(("bearer" = [])),
+    params(MeetingParam, WaitForPosition),
+    responses(
+        (status = 200, description = "One paragraph.", body = bodies::transcripts::ChatSummaryResponse),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(NotOwner)),
+        (status = 404, description = "No such meeting or no chat.", body = ErrorBody),
+        (status = 503, response = inline(SummarizerFailed)),
+    ),
+)]
 async fn chat_summary(
     State(state): State<AppState>,
     user: AuthUser,
@@ -255,6 +339,20 @@ async fn chat_summary(
     ))
 }
 
+/// A short-lived Azure Speech token
+#[utoipa::path(
+    get,
+    path = "/api/get-speech-token",
+    tag = "transcripts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Token and region (cached until shortly before it expires).",
+            body = bodies::transcripts::SpeechTokenResponse),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 503, description = "Speech is not configured, or the token service failed.",
+            body = ErrorBody, headers(("Retry-After" = u32))),
+    ),
+)]
 async fn speech_token(
     State(state): State<AppState>,
     _user: AuthUser,

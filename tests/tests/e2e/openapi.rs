@@ -1,4 +1,5 @@
-//! The published OpenAPI document is served and every route it documents exists.
+//! The published OpenAPI document is served, every route it documents exists, and
+//! `/docs` shows every documented path.
 
 use serde_json::Value;
 
@@ -44,6 +45,24 @@ async fn every_documented_route_is_served() {
             assert_ne!(status, 404, "{method} {path} is documented but not served");
             assert_ne!(status, 405, "{method} {path} is served with another method");
         }
+    }
+
+    let r = app.get("/docs").await;
+    assert_eq!(r.status(), 200);
+    let content_type = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let page = r.text().await.unwrap();
+    for path in paths.keys() {
+        // The page escapes text; no documented path has a character to escape.
+        assert!(
+            page.contains(path.as_str()),
+            "/docs does not mention {path}"
+        );
     }
     app.stop().await;
 }
