@@ -42,6 +42,14 @@ impl ErrorExtensions for Error {
     }
 }
 
+/// An id argument, parsed; a malformed one is `BAD_USER_INPUT` naming `field`.
+pub fn id_arg<T: std::str::FromStr>(
+    field: &str,
+    value: &async_graphql::ID,
+) -> async_graphql::Result<T> {
+    crate::routes::parse_id(field, value.as_str()).gql()
+}
+
 /// `?` for resolvers: API errors become GraphQL errors with their code.
 pub trait OrGraphql<T> {
     /// The result with the error converted.

@@ -17,19 +17,14 @@ use async_graphql::{Context, ID, InputObject, Object};
 use serde_json::Value;
 
 use super::caller::{app, command_ctx, signed_in};
-use super::errors::OrGraphql;
+use super::errors::{OrGraphql, id_arg as id};
 use super::types::{
     ByteCount, LoginPayload, Meeting, MeetingSummary, Recording, Room, RoomToken, StorageInfo,
     TranscriptLine, User,
 };
 use crate::consistency::wait_until_visible;
 use crate::error::Error;
-use crate::routes::parse_id;
 use crate::state::AppState;
-
-fn id<T: std::str::FromStr>(field: &str, value: &ID) -> async_graphql::Result<T> {
-    parse_id(field, value.as_str()).gql()
-}
 
 /// Reads a row the command just wrote; its absence is a bug.
 fn written<T>(row: Option<T>, what: &str) -> async_graphql::Result<T> {
@@ -39,6 +34,19 @@ fn written<T>(row: Option<T>, what: &str) -> async_graphql::Result<T> {
 
 async fn caught_up(state: &AppState, position: u64) -> async_graphql::Result<()> {
     wait_until_visible(state, position).await.gql()
+}
+
+/// The recording as it stands once the read models reach `position`.
+async fn recording_at(
+    state: &AppState,
+    position: u64,
+    recording: &str,
+) -> async_graphql::Result<Recording> {
+    caught_up(state, position).await?;
+    let row = recordings::by_id(state.read_pool(), recording)
+        .await
+        .gql()?;
+    Ok(Recording(written(row, "the recording")?))
 }
 
 /// A new account.
@@ -329,11 +337,7 @@ impl Mutation {
         let outcome = start_recording(&state.bus, &command_ctx(ctx)?, request)
             .await
             .gql()?;
-        caught_up(state, outcome.position).await?;
-        let row = recordings::by_id(state.read_pool(), &recording)
-            .await
-            .gql()?;
-        Ok(Recording(written(row, "the recording")?))
+        recording_at(state, outcome.position, &recording).await
     }
 
     /// Stops a recording (as `POST /recording/stop`).
@@ -359,11 +363,7 @@ impl Mutation {
         )
         .await
         .gql()?;
-        caught_up(state, outcome.position).await?;
-        let row = recordings::by_id(state.read_pool(), &recording)
-            .await
-            .gql()?;
-        Ok(Recording(written(row, "the recording")?))
+        recording_at(state, outcome.position, &recording).await
     }
 
     /// Sets a user's storage limit (administrators; as `PUT …/storage-limit`).

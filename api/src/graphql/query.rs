@@ -8,7 +8,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::caller::{app, signed_in};
-use super::errors::OrGraphql;
+use super::errors::{OrGraphql, id_arg as id};
 use super::loaders::ReadCounter;
 use super::page::{Page, complexity};
 use super::types::{
@@ -16,7 +16,6 @@ use super::types::{
     SignedUrl, StorageInfo, TypeCount, User,
 };
 use crate::error::Error;
-use crate::routes::parse_id;
 use crate::routes::reporting::ReportQuery;
 
 /// Counts one read-model query of the operation.
@@ -24,10 +23,6 @@ pub fn count_read(ctx: &Context<'_>) {
     if let Some(counter) = ctx.data_opt::<ReadCounter>() {
         counter.add_one();
     }
-}
-
-fn id<T: std::str::FromStr>(field: &str, value: &ID) -> async_graphql::Result<T> {
-    parse_id(field, value.as_str()).gql()
 }
 
 /// The query root.

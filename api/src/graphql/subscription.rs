@@ -14,15 +14,10 @@ use futures::stream::{self, Stream, StreamExt};
 use serde_json::Value;
 
 use super::caller::{app, signed_in};
-use super::errors::OrGraphql;
+use super::errors::{OrGraphql, id_arg as id};
 use super::types::{LogEvent, StorageInfo};
 use crate::error::Error;
-use crate::routes::parse_id;
 use crate::state::AppState;
-
-fn id<T: std::str::FromStr>(field: &str, value: &ID) -> async_graphql::Result<T> {
-    parse_id(field, value.as_str()).gql()
-}
 
 /// Where to start: right after `after`, or after the log's head as the
 /// subscription is made (so "now" is the moment the client subscribed).

@@ -2,13 +2,13 @@
 //! user, action, outcome and time range.
 
 use altegon_domain::UserId;
-use altegon_projections::models::audit::{self, AuditFilter, AuditRow};
+use altegon_projections::models::audit::{self, AuditFilter};
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::{PageQuery, parse_id};
@@ -92,37 +92,6 @@ impl AuditQuery {
     }
 }
 
-/// An entry as clients see it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AuditView {
-    id: String,
-    actor_id: Option<String>,
-    action: String,
-    resource: String,
-    outcome: String,
-    status: i64,
-    ip: Option<String>,
-    request_id: String,
-    at: String,
-}
-
-impl From<AuditRow> for AuditView {
-    fn from(r: AuditRow) -> Self {
-        Self {
-            id: r.id,
-            actor_id: r.actor_id,
-            action: r.action,
-            resource: r.resource,
-            outcome: r.outcome,
-            status: r.status,
-            ip: r.ip,
-            request_id: r.request_id,
-            at: r.at,
-        }
-    }
-}
-
 /// The audit trail (admin)
 ///
 /// Denied requests, changes and reads of stored media, newest first; see docs/audit.md.
@@ -150,6 +119,5 @@ async fn list(
     let filter = query.filter()?;
     let (limit, offset) = page.checked()?;
     let rows = audit::list(state.read_pool(), &filter, limit, offset).await?;
-    let data: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
-    Ok(Json(json!({ "success": true, "data": data })))
+    Ok(Json(json!({ "success": true, "data": rows })))
 }

@@ -46,8 +46,9 @@ const COLUMNS: [&str; 10] = [
     "position",
 ];
 
-/// An audit entry as the read model holds it.
-#[derive(Debug, Clone, PartialEq, FromRow)]
+/// An audit entry as the read model holds it (and as `GET /audit` answers it).
+#[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AuditRow {
     /// The event's id.
     pub id: String,
