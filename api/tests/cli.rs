@@ -158,6 +158,37 @@ async fn events_export_writes_one_json_line_per_event() {
         .unwrap();
     assert!(out.status.success());
     assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 500);
+
+    // A time window: everything was recorded after 2000 and before 2100.
+    let count = |args: &[&str]| {
+        let out = binary(dir.path())
+            .args(["events", "export"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().lines().count()
+    };
+    assert_eq!(
+        count(&[
+            "--from",
+            "2000-01-01T00:00:00Z",
+            "--until",
+            "2100-01-01T00:00:00Z"
+        ]),
+        3000
+    );
+    assert_eq!(count(&["--until", "2000-01-01T00:00:00Z"]), 0);
+    assert_eq!(count(&["--from", "2100-01-01T00:00:00Z"]), 0);
+    let bad = binary(dir.path())
+        .args(["events", "export", "--from", "yesterday"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
 }
 
 #[tokio::test]

@@ -1,11 +1,13 @@
 //! `events export` writes the log as NDJSON, one event per line, page by page (so
-//! any size streams through); `events tail` follows the log live.
+//! any size streams through), optionally only a time window; `events tail`
+//! follows the log live.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use altegon_commands::store::{EventFilter, Position, RecordedEvent, SubscriptionStart};
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -37,6 +39,12 @@ pub enum EventsCommand {
         /// Start after this position.
         #[arg(long, default_value_t = 0)]
         after: Position,
+        /// Only events recorded at or after this time (RFC 3339).
+        #[arg(long)]
+        from: Option<DateTime<Utc>>,
+        /// Only events recorded at or before this time (RFC 3339).
+        #[arg(long)]
+        until: Option<DateTime<Utc>>,
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -47,7 +55,15 @@ pub enum EventsCommand {
 pub async fn run(cmd: EventsCommand, config: &Config) -> anyhow::Result<ExitCode> {
     let store = open_event_store(config).await?;
     let result = match cmd {
-        EventsCommand::Export { after, output } => export(store.as_ref(), after, output).await,
+        EventsCommand::Export {
+            after,
+            from,
+            until,
+            output,
+        } => {
+            let window = TimeWindow { from, until };
+            export(store.as_ref(), after, window, output).await
+        }
         EventsCommand::Tail {
             after,
             stream_prefixes,
@@ -65,9 +81,25 @@ pub async fn run(cmd: EventsCommand, config: &Config) -> anyhow::Result<ExitCode
     result.map(|()| ExitCode::SUCCESS)
 }
 
+/// The recording times an export keeps, both ends inclusive.
+#[derive(Debug, Clone, Copy, Default)]
+struct TimeWindow {
+    from: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+}
+
+impl TimeWindow {
+    fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.from.is_none_or(|f| at >= f) && self.until.is_none_or(|u| at <= u)
+    }
+}
+
+/// Reads the whole log from `after` (recording times need not follow positions
+/// exactly when transactions commit out of order) and writes the events in `window`.
 async fn export(
     store: &dyn altegon_commands::store::EventStore,
     mut after: Position,
+    window: TimeWindow,
     output: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let mut out: Box<dyn Write> = match &output {
@@ -81,12 +113,14 @@ async fn export(
         let page = store.read_all(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.position;
-        for event in &page {
+        let mut written = 0;
+        for event in page.iter().filter(|e| window.contains(e.recorded_at)) {
             serde_json::to_writer(&mut out, &event_line(event))?;
             out.write_all(b"\n")?;
+            written += 1;
         }
         out.flush()?;
-        progress.inc(page.len() as u64);
+        progress.inc(written);
         progress.set_message(format!("position {after}"));
     }
     progress.finish();
