@@ -165,9 +165,10 @@ impl From<StoreError> for Error {
     }
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let status = match &self {
+impl Error {
+    /// The HTTP status this error answers with; GraphQL codes follow from it.
+    pub fn status(&self) -> StatusCode {
+        match self {
             Error::Validation(_) => StatusCode::BAD_REQUEST,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -177,11 +178,27 @@ impl IntoResponse for Error {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Seconds after which a retry makes sense, for the answers that have one.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            Error::Unavailable { retry_after } => Some(*retry_after),
+            Error::Upstream(_) => Some(5),
+            Error::NotYetVisible { .. } => Some(1),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let Error::Internal(detail) = &self {
+            tracing::error!(error = %detail, "internal error");
+        }
         let mut body = json!({ "success": false, "message": self.to_string() });
         match &self {
             Error::Validation(errors) => {
@@ -192,20 +209,14 @@ impl IntoResponse for Error {
             _ => {}
         }
         let mut response = (status, Json(body)).into_response();
-        let retry_after = match self {
-            Error::Unavailable { retry_after } => Some(retry_after),
-            Error::Upstream(_) => Some(5),
-            Error::NotYetVisible { position } => {
-                if let Ok(v) = HeaderValue::from_str(&position.to_string()) {
-                    response
-                        .headers_mut()
-                        .insert(crate::consistency::POSITION_HEADER, v);
-                }
-                Some(1)
-            }
-            _ => None,
-        };
-        if let Some(secs) = retry_after
+        if let Error::NotYetVisible { position } = &self
+            && let Ok(v) = HeaderValue::from_str(&position.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(crate::consistency::POSITION_HEADER, v);
+        }
+        if let Some(secs) = self.retry_after()
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);

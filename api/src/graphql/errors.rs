@@ -1,42 +1,39 @@
 //! API errors as GraphQL errors: the same messages as REST, with a
-//! machine-readable `code` extension (`UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`,
+//! machine-readable `code` extension derived from the REST status (`UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`,
 //! `CONFLICT`, `BAD_USER_INPUT`, `UNAVAILABLE`, `INTERNAL_SERVER_ERROR`).
 
 use async_graphql::ErrorExtensions;
+use axum::http::StatusCode;
 
 use crate::error::Error;
 
 impl ErrorExtensions for Error {
     fn extend(&self) -> async_graphql::Error {
-        let message = self.to_string();
-        async_graphql::Error::new(message).extend_with(|_, ext| match self {
-            Error::Validation(fields) => {
-                ext.set("code", "BAD_USER_INPUT");
-                if let Some(first) = fields.first() {
-                    ext.set("field", first.field.as_str());
-                }
+        let status = self.status();
+        let code = match status {
+            StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE => "BAD_USER_INPUT",
+            StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
+            StatusCode::FORBIDDEN => "FORBIDDEN",
+            StatusCode::NOT_FOUND => "NOT_FOUND",
+            StatusCode::CONFLICT => "CONFLICT",
+            StatusCode::SERVICE_UNAVAILABLE => "UNAVAILABLE",
+            _ => "INTERNAL_SERVER_ERROR",
+        };
+        if let Error::Internal(detail) = self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Error::Validation(fields) = self
+                && let Some(first) = fields.first()
+            {
+                ext.set("field", first.field.as_str());
             }
-            Error::PayloadTooLarge => ext.set("code", "BAD_USER_INPUT"),
-            Error::Unauthorized(_) => ext.set("code", "UNAUTHENTICATED"),
-            Error::Forbidden(_) => ext.set("code", "FORBIDDEN"),
-            Error::NotFound(_) => ext.set("code", "NOT_FOUND"),
-            Error::Conflict(_) => ext.set("code", "CONFLICT"),
-            Error::NotYetVisible { position } => {
-                ext.set("code", "UNAVAILABLE");
+            if let Error::NotYetVisible { position } = self {
                 ext.set("position", position.to_string());
-                ext.set("retryAfter", 1);
             }
-            Error::Upstream(_) => {
-                ext.set("code", "UNAVAILABLE");
-                ext.set("retryAfter", 5);
-            }
-            Error::Unavailable { retry_after } => {
-                ext.set("code", "UNAVAILABLE");
-                ext.set("retryAfter", *retry_after);
-            }
-            Error::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
-                ext.set("code", "INTERNAL_SERVER_ERROR");
+            if let Some(secs) = self.retry_after() {
+                ext.set("retryAfter", secs);
             }
         })
     }

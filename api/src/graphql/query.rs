@@ -1,6 +1,5 @@
 //! Queries: the read models, with the same ownership rules as REST.
 
-use altegon_domain::storage::StorageUsage;
 use altegon_domain::{MeetingId, RoomId, UserId};
 use altegon_projections::models::sessions::{self, ReportFilter};
 use altegon_projections::models::{audit, meetings, recordings, room_files, rooms, storage, users};
@@ -236,12 +235,10 @@ impl Query {
         Ok(rows
             .into_iter()
             .map(|row| {
-                let usage = StorageUsage {
-                    total_usage: row.total_usage.max(0) as u64,
-                    storage_limit: row.storage_limit.map_or(default_limit, |l| l.max(0) as u64),
-                    recordings_count: row.recordings_count.max(0) as u64,
-                };
-                StorageInfo::new(&row.id, &usage)
+                StorageInfo::new(
+                    &row.id,
+                    &crate::routes::storage::usage_of(&row, default_limit),
+                )
             })
             .collect())
     }

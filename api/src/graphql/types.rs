@@ -18,6 +18,7 @@ use super::loaders::{
     FilesOf, LoadError, ReadModelLoader, RecordingsOfMeeting, SummaryOf, TranscriptOf,
 };
 use crate::error::Error;
+use crate::routes::transcripts::readable;
 use crate::state::AppState;
 
 /// A size in bytes, or a count that may pass 32 bits: a JSON number.
@@ -326,14 +327,6 @@ impl Recording {
             .map(StoredFile::from)
             .collect())
     }
-}
-
-/// Decrypts a stored text; text that does not decrypt is shown as stored.
-fn readable(state: &AppState, stored: &str) -> String {
-    state
-        .cipher
-        .decrypt(stored)
-        .unwrap_or_else(|_| stored.to_owned())
 }
 
 /// A transcript line.

@@ -2,7 +2,7 @@
 //! `GET /meetings/list/:userId`.
 
 use altegon_commands::handlers::meetings::{CreateMeeting, create_meeting, update_meeting};
-use altegon_domain::meeting::{Caller, MeetingChanges};
+use altegon_domain::meeting::MeetingChanges;
 use altegon_domain::{MeetingId, RoomId, UserId};
 use altegon_projections::models::meetings::{self, MeetingRow};
 use axum::extract::{Path, Query, State};
@@ -185,11 +185,7 @@ async fn update(
         room_id,
         recording_id: body.recording_id,
     };
-    let caller = Caller {
-        user_id: user.id,
-        is_admin: user.is_admin(),
-    };
-    let outcome = update_meeting(&state.bus, &ctx, meeting_id, caller, changes).await?;
+    let outcome = update_meeting(&state.bus, &ctx, meeting_id, user.caller(), changes).await?;
     wait_until_visible(&state, outcome.position).await?;
     Ok((StatusCode::NO_CONTENT, position_header(outcome.position)))
 }

@@ -10,7 +10,9 @@ use altegon_domain::storage::{StorageUsage, gb};
 use altegon_domain::validate::{file_name, recording_id};
 use altegon_domain::{DomainEvent, RoomId, UserId};
 use altegon_media::files::Files;
-use altegon_projections::models::storage::{self as storage_model, StoredRecordingRow};
+use altegon_projections::models::storage::{
+    self as storage_model, StorageAccountRow, StoredRecordingRow,
+};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -64,11 +66,7 @@ pub(crate) async fn usage(state: &AppState, user_id: &str) -> Result<StorageUsag
     let default_limit = state.config.storage_default_limit_bytes;
     Ok(
         match storage_model::account(state.read_pool(), user_id).await? {
-            Some(row) => StorageUsage {
-                total_usage: row.total_usage.max(0) as u64,
-                storage_limit: row.storage_limit.map_or(default_limit, |l| l.max(0) as u64),
-                recordings_count: row.recordings_count.max(0) as u64,
-            },
+            Some(row) => usage_of(&row, default_limit),
             None => StorageUsage {
                 total_usage: 0,
                 storage_limit: default_limit,
@@ -76,6 +74,15 @@ pub(crate) async fn usage(state: &AppState, user_id: &str) -> Result<StorageUsag
             },
         },
     )
+}
+
+/// The figures of an account row; no limit set means `default_limit`.
+pub(crate) fn usage_of(row: &StorageAccountRow, default_limit: u64) -> StorageUsage {
+    StorageUsage {
+        total_usage: row.total_usage.max(0) as u64,
+        storage_limit: row.storage_limit.map_or(default_limit, |l| l.max(0) as u64),
+        recordings_count: row.recordings_count.max(0) as u64,
+    }
 }
 
 fn usage_json(u: &StorageUsage) -> Value {

@@ -66,7 +66,7 @@ async fn hosted_meeting(
 
 /// Decrypts a stored text; text that does not decrypt is returned as it is (lines
 /// stored in clear by older clients).
-fn readable(state: &AppState, stored: &str) -> String {
+pub(crate) fn readable(state: &AppState, stored: &str) -> String {
     state
         .cipher
         .decrypt(stored)
