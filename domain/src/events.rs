@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{MeetingId, ObjectId, RoomId, SessionId, UserId};
+use crate::ids::{MeetingId, ObjectId, RoomId, SessionId, UserId, WebhookId};
 
 /// What an account may do beyond its own resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -627,6 +627,137 @@ pub struct AuditRecorded {
     pub at: DateTime<Utc>,
 }
 
+/// How full a storage account is, in the steps users are warned at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StorageWarningLevel {
+    /// At least 75% of the limit is used.
+    Usage75,
+    /// At least 90% of the limit is used.
+    Usage90,
+    /// Usage is past the limit.
+    Exceeded,
+}
+
+/// A storage account's usage rose past a warning level (stream `storage-{userId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StorageWarningLevelReached {
+    /// Whose storage.
+    pub user_id: UserId,
+    /// The level now reached.
+    pub level: StorageWarningLevel,
+    /// Bytes stored.
+    pub total_usage: u64,
+    /// Bytes allowed.
+    pub storage_limit: u64,
+    /// When.
+    pub reached_at: DateTime<Utc>,
+}
+
+/// Whose events a webhook endpoint receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookScope {
+    /// Events about its owner's rooms, meetings, recordings and storage.
+    #[default]
+    User,
+    /// Events about everyone's (registered by an administrator for an app).
+    App,
+}
+
+/// A webhook endpoint was registered (stream `webhook-{endpointId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEndpointRegistered {
+    /// The endpoint.
+    pub endpoint_id: WebhookId,
+    /// The account that registered it and may change it.
+    pub owner_id: UserId,
+    /// Whose events it receives.
+    pub scope: WebhookScope,
+    /// Where deliveries are posted.
+    pub url: String,
+    /// The webhook event types it receives, e.g. `session.started`, or `*`.
+    pub event_types: Vec<String>,
+    /// The owner's note.
+    #[serde(default)]
+    pub description: String,
+    /// The signing secret, sealed with the server's webhook key (never in clear).
+    pub secret: String,
+    /// When.
+    pub registered_at: DateTime<Utc>,
+}
+
+/// Some of an endpoint's settings changed; absent fields are unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEndpointUpdated {
+    /// The endpoint.
+    pub endpoint_id: WebhookId,
+    /// New delivery URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// New event types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_types: Option<Vec<String>>,
+    /// New note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Who changed it.
+    pub updated_by: UserId,
+    /// When.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An endpoint stopped receiving deliveries: its owner paused it, or its
+/// deliveries kept failing for the whole retry window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEndpointDisabled {
+    /// The endpoint.
+    pub endpoint_id: WebhookId,
+    /// Why, in words the owner can act on.
+    pub reason: String,
+    /// Who disabled it; absent when the server did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_by: Option<UserId>,
+    /// When.
+    pub disabled_at: DateTime<Utc>,
+}
+
+/// A disabled endpoint receives deliveries again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEndpointEnabled {
+    /// The endpoint.
+    pub endpoint_id: WebhookId,
+    /// Who enabled it.
+    pub enabled_by: UserId,
+    /// When.
+    pub enabled_at: DateTime<Utc>,
+}
+
+/// An endpoint was removed; nothing more is delivered to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEndpointDeleted {
+    /// The endpoint.
+    pub endpoint_id: WebhookId,
+    /// Who removed it.
+    pub deleted_by: UserId,
+    /// When.
+    pub deleted_at: DateTime<Utc>,
+}
+
 /// Every event the log may hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -662,6 +793,12 @@ pub enum DomainEvent {
     ParticipantLeft(ParticipantLeft),
     SessionEnded(SessionEnded),
     AuditRecorded(AuditRecorded),
+    StorageWarningLevelReached(StorageWarningLevelReached),
+    WebhookEndpointRegistered(WebhookEndpointRegistered),
+    WebhookEndpointUpdated(WebhookEndpointUpdated),
+    WebhookEndpointDisabled(WebhookEndpointDisabled),
+    WebhookEndpointEnabled(WebhookEndpointEnabled),
+    WebhookEndpointDeleted(WebhookEndpointDeleted),
 }
 
 /// An event in its stored form.
@@ -734,6 +871,12 @@ pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("ParticipantLeft", 1),
     ("SessionEnded", 1),
     ("AuditRecorded", 1),
+    ("StorageWarningLevelReached", 1),
+    ("WebhookEndpointRegistered", 1),
+    ("WebhookEndpointUpdated", 1),
+    ("WebhookEndpointDisabled", 1),
+    ("WebhookEndpointEnabled", 1),
+    ("WebhookEndpointDeleted", 1),
 ];
 
 /// The current schema version of a type, if the type is known.
@@ -794,6 +937,12 @@ impl DomainEvent {
             Self::ParticipantLeft(_) => "ParticipantLeft",
             Self::SessionEnded(_) => "SessionEnded",
             Self::AuditRecorded(_) => "AuditRecorded",
+            Self::StorageWarningLevelReached(_) => "StorageWarningLevelReached",
+            Self::WebhookEndpointRegistered(_) => "WebhookEndpointRegistered",
+            Self::WebhookEndpointUpdated(_) => "WebhookEndpointUpdated",
+            Self::WebhookEndpointDisabled(_) => "WebhookEndpointDisabled",
+            Self::WebhookEndpointEnabled(_) => "WebhookEndpointEnabled",
+            Self::WebhookEndpointDeleted(_) => "WebhookEndpointDeleted",
         }
     }
 

@@ -144,6 +144,10 @@ typed_id!(
     /// One live occurrence of a room, from its first join to its end.
     SessionId
 );
+typed_id!(
+    /// An endpoint that receives webhooks.
+    WebhookId
+);
 
 #[cfg(test)]
 mod tests {

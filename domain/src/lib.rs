@@ -1,6 +1,6 @@
 //! The pure domain of Altegon Meet: typed ids, the closed set of events, and the
 //! aggregates (User, EmailReservation, Room, Meeting, Recording, StorageAccount,
-//! RoomFiles, Session, Transcript, Chat, IdempotencyClaim) as plain
+//! RoomFiles, Session, Transcript, Chat, IdempotencyClaim, WebhookEndpoint) as plain
 //! `decide`/`evolve` functions.
 //!
 //! Nothing here does IO: clocks, ids and password hashes are put into commands by
@@ -25,8 +25,9 @@ pub mod storage;
 pub mod transcript;
 pub mod user;
 pub mod validate;
+pub mod webhook;
 
 pub use aggregate::Aggregate;
 pub use error::DomainError;
 pub use events::{DecodeError, DomainEvent, EncodedEvent};
-pub use ids::{MeetingId, ObjectId, ParseIdError, RoomId, SessionId, UserId};
+pub use ids::{MeetingId, ObjectId, ParseIdError, RoomId, SessionId, UserId, WebhookId};

@@ -1,12 +1,17 @@
 //! The StorageAccount aggregate (stream `storage-{userId}`): the recording files
 //! a user keeps in blob storage and their limit. Usage is the sum of the files'
 //! sizes; [`StorageUsage`] turns it into the figures and warnings clients see.
+//! A change that lifts usage past 75%, 90% or the limit also records
+//! `StorageWarningLevelReached`, which webhooks announce.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{RecordingFileDeleted, RecordingFileUploaded, StorageLimitChanged};
+use crate::events::{
+    RecordingFileDeleted, RecordingFileUploaded, StorageLimitChanged, StorageWarningLevel,
+    StorageWarningLevelReached,
+};
 use crate::meeting::Caller;
 use crate::validate::{file_name, recording_id};
 use crate::{Aggregate, DomainError, DomainEvent, RoomId, UserId};
@@ -90,6 +95,8 @@ pub enum StorageCommand {
         user_id: UserId,
         /// The new limit in bytes.
         new_limit: u64,
+        /// The limit before, when none was set.
+        default_limit: u64,
         /// Who asks.
         caller: Caller,
         /// The time of the request.
@@ -157,18 +164,23 @@ impl Aggregate for StorageAccount {
                         "the upload would exceed the storage limit",
                     ));
                 }
-                Ok(vec![DomainEvent::RecordingFileUploaded(
-                    RecordingFileUploaded {
-                        user_id: *user_id,
-                        room_id: *room_id,
-                        recording_id: rec,
-                        file_name: name,
-                        file_size: *file_size,
-                        blob_path: blob_path.clone(),
-                        uploaded_by: caller.user_id,
-                        uploaded_at: *now,
-                    },
-                )])
+                let mut events = vec![DomainEvent::RecordingFileUploaded(RecordingFileUploaded {
+                    user_id: *user_id,
+                    room_id: *room_id,
+                    recording_id: rec,
+                    file_name: name,
+                    file_size: *file_size,
+                    blob_path: blob_path.clone(),
+                    uploaded_by: caller.user_id,
+                    uploaded_at: *now,
+                })];
+                events.extend(warning_reached(
+                    *user_id,
+                    (state.usage, limit),
+                    (state.usage.saturating_add(*file_size), limit),
+                    *now,
+                ));
+                Ok(events)
             }
             StorageCommand::DeleteFile {
                 user_id,
@@ -201,6 +213,7 @@ impl Aggregate for StorageAccount {
             StorageCommand::SetLimit {
                 user_id,
                 new_limit,
+                default_limit,
                 caller,
                 now,
             } => {
@@ -215,17 +228,53 @@ impl Aggregate for StorageAccount {
                         format!("must be between 1 and {MAX_STORAGE_LIMIT} bytes"),
                     ));
                 }
-                Ok(vec![DomainEvent::StorageLimitChanged(
-                    StorageLimitChanged {
-                        user_id: *user_id,
-                        storage_limit: *new_limit,
-                        changed_by: caller.user_id,
-                        changed_at: *now,
-                    },
-                )])
+                let mut events = vec![DomainEvent::StorageLimitChanged(StorageLimitChanged {
+                    user_id: *user_id,
+                    storage_limit: *new_limit,
+                    changed_by: caller.user_id,
+                    changed_at: *now,
+                })];
+                events.extend(warning_reached(
+                    *user_id,
+                    (state.usage, state.limit.unwrap_or(*default_limit)),
+                    (state.usage, *new_limit),
+                    *now,
+                ));
+                Ok(events)
             }
         }
     }
+}
+
+/// The warning to record when usage against the limit goes from `before` to
+/// `after` (each `(usage, limit)`) and lands on a higher level than it was on.
+fn warning_reached(
+    user_id: UserId,
+    before: (u64, u64),
+    after: (u64, u64),
+    now: DateTime<Utc>,
+) -> Option<DomainEvent> {
+    let level = |(total_usage, storage_limit)| {
+        StorageUsage {
+            total_usage,
+            storage_limit,
+            recordings_count: 0,
+        }
+        .warning_level()
+    };
+    let reached = level(after)?;
+    if level(before) >= Some(reached) {
+        return None;
+    }
+    Some(DomainEvent::StorageWarningLevelReached(
+        StorageWarningLevelReached {
+            user_id,
+            level: reached,
+            total_usage: after.0,
+            storage_limit: after.1,
+            reached_at: now,
+        },
+    ))
 }
 
 fn check_owner(user_id: &UserId, caller: &Caller) -> Result<(), DomainError> {
@@ -280,6 +329,21 @@ impl StorageUsage {
         }
         let scaled = u128::from(self.total_usage) * 200 / u128::from(self.storage_limit);
         u64::try_from(scaled.div_ceil(2)).unwrap_or(u64::MAX)
+    }
+
+    /// The highest warning level usage is on, if any.
+    pub fn warning_level(&self) -> Option<StorageWarningLevel> {
+        let limit = u128::from(self.storage_limit);
+        let used = u128::from(self.total_usage);
+        if self.is_limit_exceeded() {
+            Some(StorageWarningLevel::Exceeded)
+        } else if limit > 0 && used * 100 >= limit * 90 {
+            Some(StorageWarningLevel::Usage90)
+        } else if limit > 0 && used * 100 >= limit * 75 {
+            Some(StorageWarningLevel::Usage75)
+        } else {
+            None
+        }
     }
 
     /// The highest applicable warning: exceeded, then 90%, then 75%.
@@ -411,7 +475,10 @@ mod tests {
     fn past_the_limit_an_upload_is_flagged_by_default_and_refused_when_enforced() {
         given::<StorageAccount>([uploaded("a.mp4", 90)])
             .when(upload("b.mp4", 20, false))
-            .then([uploaded("b.mp4", 20)]);
+            .then([
+                uploaded("b.mp4", 20),
+                warning(StorageWarningLevel::Exceeded, 110, 100),
+            ]);
         given::<StorageAccount>([uploaded("a.mp4", 90)])
             .when(upload("b.mp4", 20, true))
             .then_err(DomainError::Forbidden(
@@ -453,6 +520,7 @@ mod tests {
         let set = |caller, new_limit| StorageCommand::SetLimit {
             user_id: user(),
             new_limit,
+            default_limit: 100,
             caller,
             now: now(),
         };
@@ -472,6 +540,60 @@ mod tests {
                 changed_by: admin().user_id,
                 changed_at: now(),
             })]);
+    }
+
+    fn warning(level: StorageWarningLevel, total_usage: u64, storage_limit: u64) -> DomainEvent {
+        DomainEvent::StorageWarningLevelReached(StorageWarningLevelReached {
+            user_id: user(),
+            level,
+            total_usage,
+            storage_limit,
+            reached_at: now(),
+        })
+    }
+
+    #[test]
+    fn an_upload_that_lifts_usage_past_a_level_records_the_warning_once() {
+        given::<StorageAccount>([uploaded("a.mp4", 70)])
+            .when(upload("b.mp4", 10, false))
+            .then([
+                uploaded("b.mp4", 10),
+                warning(StorageWarningLevel::Usage75, 80, 100),
+            ]);
+        given::<StorageAccount>([uploaded("a.mp4", 80)])
+            .when(upload("b.mp4", 5, false))
+            .then([uploaded("b.mp4", 5)]);
+        given::<StorageAccount>([uploaded("a.mp4", 80)])
+            .when(upload("b.mp4", 30, false))
+            .then([
+                uploaded("b.mp4", 30),
+                warning(StorageWarningLevel::Exceeded, 110, 100),
+            ]);
+    }
+
+    #[test]
+    fn a_lower_limit_that_puts_usage_past_a_level_records_the_warning() {
+        let set = |new_limit| StorageCommand::SetLimit {
+            user_id: user(),
+            new_limit,
+            default_limit: 100,
+            caller: admin(),
+            now: now(),
+        };
+        let changed = |limit| {
+            DomainEvent::StorageLimitChanged(StorageLimitChanged {
+                user_id: user(),
+                storage_limit: limit,
+                changed_by: admin().user_id,
+                changed_at: now(),
+            })
+        };
+        given::<StorageAccount>([uploaded("a.mp4", 50)])
+            .when(set(55))
+            .then([changed(55), warning(StorageWarningLevel::Usage90, 50, 55)]);
+        given::<StorageAccount>([uploaded("a.mp4", 50)])
+            .when(set(1000))
+            .then([changed(1000)]);
     }
 
     #[test]

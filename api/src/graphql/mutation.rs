@@ -382,6 +382,7 @@ impl Mutation {
             &command_ctx(ctx)?,
             owner,
             new_limit.0,
+            state.config.storage_default_limit_bytes,
             user.caller(),
         )
         .await

@@ -351,7 +351,15 @@ async fn storage_limit(
         ));
     }
     let user_id: UserId = parse_id("userId", &user_id)?;
-    let outcome = set_limit(&state.bus, &ctx, user_id, body.new_limit, user.caller()).await?;
+    let outcome = set_limit(
+        &state.bus,
+        &ctx,
+        user_id,
+        body.new_limit,
+        state.config.storage_default_limit_bytes,
+        user.caller(),
+    )
+    .await?;
     wait_until_visible(&state, outcome.position).await?;
     Ok((
         position_header(outcome.position),

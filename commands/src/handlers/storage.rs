@@ -100,11 +100,13 @@ pub async fn set_limit(
     ctx: &CommandContext,
     user_id: UserId,
     new_limit: u64,
+    default_limit: u64,
     caller: Caller,
 ) -> Result<Outcome, CommandError> {
     let command = StorageCommand::SetLimit {
         user_id,
         new_limit,
+        default_limit,
         caller,
         now: Utc::now(),
     };
