@@ -9,3 +9,4 @@ pub mod sessions;
 pub mod storage;
 pub mod transcripts;
 pub mod users;
+pub mod webhooks;

@@ -10,6 +10,7 @@ pub mod sessions;
 pub mod storage;
 pub mod transcripts;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -28,5 +29,6 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(recording_processing::RecordingProcessingProjection),
         Arc::new(sessions::SessionsProjection),
         Arc::new(audit::AuditProjection),
+        Arc::new(webhooks::WebhookEndpointsProjection),
     ]
 }
