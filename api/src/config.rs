@@ -174,6 +174,35 @@ pub struct Config {
     /// Whether GraphQL introspection (and so GraphiQL's schema view) is on
     /// (`ALTEGON_GRAPHQL_INTROSPECTION`).
     pub graphql_introspection: bool,
+    /// Whether this process delivers webhooks (`ALTEGON_WEBHOOKS`); with a shared
+    /// PostgreSQL database only one process delivers at a time either way.
+    pub webhooks: bool,
+    /// Key that seals webhook signing secrets in the log (`ALTEGON_WEBHOOK_SECRETS_KEY`);
+    /// generated and kept in the data dir when unset. Nodes sharing a log share it.
+    #[serde(skip_serializing)]
+    pub webhook_secrets_key: Option<SecretString>,
+    /// Accept `http://` webhook URLs (`ALTEGON_WEBHOOK_ALLOW_HTTP`); off in
+    /// production, where only HTTPS is accepted.
+    pub webhook_allow_http: bool,
+    /// Accept webhook URLs on loopback, private and link-local addresses
+    /// (`ALTEGON_WEBHOOK_ALLOW_PRIVATE_ADDRESSES`); off in production.
+    pub webhook_allow_private_addresses: bool,
+    /// Longest a webhook request may take, in ms (`ALTEGON_WEBHOOK_TIMEOUT_MS`).
+    pub webhook_timeout_ms: u64,
+    /// Delay after a delivery's first failure, in ms; it doubles per failure
+    /// (`ALTEGON_WEBHOOK_RETRY_BASE_MS`).
+    pub webhook_retry_base_ms: u64,
+    /// Longest delay between two attempts, in seconds
+    /// (`ALTEGON_WEBHOOK_RETRY_MAX_DELAY_SECS`).
+    pub webhook_retry_max_delay_secs: u64,
+    /// How long a delivery is retried before its endpoint is disabled, in seconds
+    /// (`ALTEGON_WEBHOOK_RETRY_WINDOW_SECS`).
+    pub webhook_retry_window_secs: u64,
+    /// Deliveries in flight per endpoint, each for another meeting, room or
+    /// storage account (`ALTEGON_WEBHOOK_MAX_IN_FLIGHT`).
+    pub webhook_max_in_flight: usize,
+    /// Endpoints one account may register (`ALTEGON_WEBHOOK_MAX_ENDPOINTS_PER_USER`).
+    pub webhook_max_endpoints_per_user: u32,
 }
 
 /// How log lines are written.
@@ -252,6 +281,16 @@ impl Default for Config {
             graphql_max_depth: 12,
             graphql_max_complexity: 50_000,
             graphql_introspection: true,
+            webhooks: true,
+            webhook_secrets_key: None,
+            webhook_allow_http: false,
+            webhook_allow_private_addresses: false,
+            webhook_timeout_ms: 10_000,
+            webhook_retry_base_ms: 1_000,
+            webhook_retry_max_delay_secs: 3_600,
+            webhook_retry_window_secs: 24 * 3_600,
+            webhook_max_in_flight: 8,
+            webhook_max_endpoints_per_user: 25,
         }
     }
 }
@@ -335,6 +374,16 @@ impl Config {
                 message: "must start with /".into(),
             });
         }
+        if config.webhook_timeout_ms == 0
+            || config.webhook_retry_base_ms == 0
+            || config.webhook_retry_window_secs == 0
+            || config.webhook_max_in_flight == 0
+        {
+            return Err(ConfigError::Unacceptable {
+                key: "ALTEGON_WEBHOOK_TIMEOUT_MS",
+                message: "webhook timeout, retry base, retry window and in-flight limit must be at least 1".into(),
+            });
+        }
         if config.pg_max_connections == 0 {
             return Err(ConfigError::Unacceptable {
                 key: "ALTEGON_PG_MAX_CONNECTIONS",
@@ -393,6 +442,34 @@ impl Config {
             "ALTEGON_BLOB_URL_SECRET",
             "blob-url-secret",
         )
+    }
+
+    /// The key sealing webhook signing secrets.
+    pub fn webhook_secrets_key(&self) -> Result<SecretString, ConfigError> {
+        self.secret_or_generated(
+            &self.webhook_secrets_key,
+            "ALTEGON_WEBHOOK_SECRETS_KEY",
+            "webhook-secrets-key",
+        )
+    }
+
+    /// How webhooks are delivered.
+    pub fn webhook_settings(&self) -> altegon_webhooks::WebhookSettings {
+        use std::time::Duration;
+        altegon_webhooks::WebhookSettings {
+            policy: altegon_webhooks::UrlPolicy {
+                allow_http: self.webhook_allow_http,
+                allow_private: self.webhook_allow_private_addresses,
+            },
+            retry: altegon_webhooks::RetryPolicy {
+                base: Duration::from_millis(self.webhook_retry_base_ms),
+                max_delay: Duration::from_secs(self.webhook_retry_max_delay_secs.max(1)),
+                window: Duration::from_secs(self.webhook_retry_window_secs),
+            },
+            timeout: Duration::from_millis(self.webhook_timeout_ms),
+            max_in_flight: self.webhook_max_in_flight,
+            idle_poll: Duration::from_secs(1),
+        }
     }
 
     /// Folder of the local blob backend.

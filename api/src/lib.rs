@@ -27,6 +27,7 @@ pub mod state;
 pub mod stores;
 pub mod telemetry;
 pub mod upload;
+pub mod webhooks;
 
 /// Installs the process-wide TLS crypto provider. Two rustls backends end up linked
 /// (the PostgreSQL and KurrentDB clients pull different ones), and rustls refuses

@@ -39,6 +39,7 @@ impl Server {
         let summarizer = crate::services::summarizer(&config)?;
         let speech = crate::services::speech(&config)?.map(Arc::new);
         let blob_settings = crate::services::blob_settings(&config)?;
+        let sealer = crate::services::webhook_sealer(&config)?;
         let geo = Arc::new(crate::geo::GeoLocator::open(
             config.geoip_database.as_deref(),
         )?);
@@ -70,6 +71,13 @@ impl Server {
         )
         .await?;
         let recording_addr = recording.addr;
+        let webhooks = altegon_webhooks::Webhooks::new(
+            config.webhook_settings(),
+            engine.db().clone(),
+            CommandBus::new(store.clone()),
+            sealer,
+        )?;
+        let dispatcher = config.webhooks.then(|| webhooks.spawn(stop.clone()));
         let state = AppState {
             config: Arc::new(config.clone()),
             bus: CommandBus::new(store.clone()),
@@ -82,6 +90,7 @@ impl Server {
             speech,
             blobs,
             geo,
+            webhooks,
         };
         let state_blobs = state.blobs.backend_name();
         let relay = crate::realtime::relay(
@@ -130,6 +139,9 @@ impl Server {
             })
             .await;
             recording.finish().await;
+            if let Some(dispatcher) = dispatcher {
+                let _ = dispatcher.await;
+            }
             for runner in runners {
                 let _ = runner.await;
             }

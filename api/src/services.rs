@@ -89,6 +89,18 @@ pub fn summarizer(config: &Config) -> Result<Arc<dyn Summarizer>, ConfigError> {
     Ok(Arc::new(OpenAiSummarizer::new(settings)))
 }
 
+/// The sealer of webhook signing secrets, from `ALTEGON_WEBHOOK_SECRETS_KEY`.
+pub fn webhook_sealer(
+    config: &Config,
+) -> Result<altegon_commands::sealed::SecretSealer, ConfigError> {
+    altegon_commands::sealed::SecretSealer::new(&config.webhook_secrets_key()?).map_err(|e| {
+        ConfigError::Unacceptable {
+            key: "ALTEGON_WEBHOOK_SECRETS_KEY",
+            message: e.to_string(),
+        }
+    })
+}
+
 /// Speech tokens when both key and region are configured.
 pub fn speech(config: &Config) -> Result<Option<SpeechTokens>, ConfigError> {
     match (&config.speech_key, &config.speech_region) {

@@ -37,6 +37,8 @@ pub struct AppState {
     pub blobs: altegon_media::BlobStore,
     /// Session locations.
     pub geo: Arc<crate::geo::GeoLocator>,
+    /// Webhook endpoints' deliveries.
+    pub webhooks: altegon_webhooks::Webhooks,
 }
 
 impl AppState {

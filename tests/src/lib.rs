@@ -1,7 +1,8 @@
 //! End-to-end tests live in `tests/`; this library holds the real services they
 //! start and drive: the Azurite blob emulator, and the recording server's
-//! socket.io client with the media it sends.
+//! socket.io client with the media it sends, and an HTTP receiver of webhooks.
 
 pub mod azurite;
 pub mod mmdb;
 pub mod recording_client;
+pub mod webhook_receiver;

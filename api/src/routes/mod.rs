@@ -15,6 +15,7 @@ pub mod rooms;
 pub mod sessions;
 pub mod storage;
 pub mod transcripts;
+pub mod webhooks;
 
 use axum::Router;
 
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(reporting::router())
         .merge(dashboard::router())
+        .merge(webhooks::router())
 }
 
 /// Parses an id from the path or body, naming the field when it is malformed.

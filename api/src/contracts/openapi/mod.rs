@@ -72,6 +72,15 @@ const BEARER: &str = "bearer";
         crate::routes::reporting::by_location,
         crate::routes::reporting::participants_by_location,
         crate::routes::audit::list,
+        crate::routes::webhooks::event_types,
+        crate::routes::webhooks::register,
+        crate::routes::webhooks::list,
+        crate::routes::webhooks::show,
+        crate::routes::webhooks::update,
+        crate::routes::webhooks::remove,
+        crate::routes::webhooks::test,
+        crate::routes::webhooks::deliveries,
+        crate::routes::webhooks::replay,
     ),
     // Reached only through the shared error answers, which do not register the
     // schemas they name.

@@ -82,3 +82,11 @@ pub(crate) struct RoomFileParam {
     #[param(rename = "filename", max_length = 255)]
     file_name: String,
 }
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct WebhookParam {
+    /// The webhook endpoint.
+    #[param(rename = "webhookId", pattern = "^[0-9a-fA-F]{24}$")]
+    webhook_id: String,
+}

@@ -19,3 +19,4 @@ pub(crate) mod rooms;
 pub(crate) mod sessions;
 pub(crate) mod storage;
 pub(crate) mod transcripts;
+pub(crate) mod webhooks;
