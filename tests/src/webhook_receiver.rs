@@ -65,6 +65,7 @@ struct Shared {
     received: Arc<Mutex<Vec<Received>>>,
     seen: Arc<Mutex<HashMap<String, usize>>>,
     answer: Arc<Mutex<Arc<Answer>>>,
+    delay: Arc<Mutex<Duration>>,
 }
 
 /// A running receiver.
@@ -87,6 +88,7 @@ impl Receiver {
             received: Arc::default(),
             seen: Arc::default(),
             answer: Arc::new(Mutex::new(Arc::new(answer))),
+            delay: Arc::default(),
         };
         let app = axum::Router::new()
             .route("/hook", post(receive))
@@ -104,6 +106,12 @@ impl Receiver {
     /// Changes how later requests are answered.
     pub fn answer_with(&self, answer: impl Fn(&str, usize) -> u16 + Send + Sync + 'static) {
         *self.shared.answer.lock().expect("lock") = Arc::new(answer);
+    }
+
+    /// Makes every later answer wait `delay` after the request is recorded (a
+    /// slow receiver, so that deliveries are in flight when a test needs them).
+    pub fn set_delay(&self, delay: Duration) {
+        *self.shared.delay.lock().expect("lock") = delay;
     }
 
     /// Everything received so far, in arrival order.
@@ -167,5 +175,9 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
         body,
         answered: status,
     });
+    let delay = *shared.delay.lock().expect("lock");
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
