@@ -82,6 +82,12 @@ fn schema_of(name: &str) -> Option<Value> {
         ParticipantLeft,
         SessionEnded,
         AuditRecorded,
+        StorageWarningLevelReached,
+        WebhookEndpointRegistered,
+        WebhookEndpointUpdated,
+        WebhookEndpointDisabled,
+        WebhookEndpointEnabled,
+        WebhookEndpointDeleted,
     )
 }
 
@@ -258,6 +264,16 @@ mod tests {
             breaking_changes(&old, &required),
             ["field `b` became required"]
         );
+    }
+
+    #[test]
+    fn every_event_type_has_a_schema() {
+        for (name, _) in EVENT_TYPES {
+            assert!(
+                schema_of(name).is_some(),
+                "{name} is missing from schema_of's list"
+            );
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod page;
 mod query;
 mod subscription;
 mod types;
+mod webhooks;
 
 use altegon_commands::Actor;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};

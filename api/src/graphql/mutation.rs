@@ -180,6 +180,51 @@ impl Mutation {
         })
     }
 
+    /// Registers a webhook endpoint; the answer holds its secret, shown only here
+    /// (as `POST /webhooks`).
+    async fn register_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: super::webhooks::RegisterWebhookInput,
+    ) -> async_graphql::Result<super::webhooks::RegisteredWebhook> {
+        super::webhooks::register(ctx, input).await
+    }
+
+    /// Changes, pauses or resumes a webhook endpoint (as `PUT /webhooks/:webhookId`).
+    async fn update_webhook(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: super::webhooks::UpdateWebhookInput,
+    ) -> async_graphql::Result<super::webhooks::WebhookEndpoint> {
+        super::webhooks::update(ctx, id, input).await
+    }
+
+    /// Removes a webhook endpoint (as `DELETE /webhooks/:webhookId`).
+    async fn delete_webhook(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        super::webhooks::delete(ctx, id).await
+    }
+
+    /// Sends a test event to a webhook endpoint now (as `POST /webhooks/:webhookId/test`).
+    async fn test_webhook(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<super::webhooks::WebhookTestResult> {
+        super::webhooks::test(ctx, id).await
+    }
+
+    /// Delivers again every wanted event after a log position
+    /// (as `POST /webhooks/:webhookId/replay`).
+    async fn replay_webhook(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        after: String,
+    ) -> async_graphql::Result<super::webhooks::WebhookReplayResult> {
+        super::webhooks::replay(ctx, id, after).await
+    }
+
     /// Creates a room you own (as `POST /room/create`).
     async fn create_room(
         &self,

@@ -288,6 +288,33 @@ impl Query {
         Ok(rows.into_iter().map(RoomFile::from).collect())
     }
 
+    /// Your webhook endpoints (everyone's for administrators; as `GET /webhooks`).
+    #[graphql(complexity = "complexity(first, child_complexity)")]
+    async fn webhook_endpoints(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, super::webhooks::WebhookEndpoint>> {
+        count_read(ctx);
+        super::webhooks::endpoints(ctx, first, after).await
+    }
+
+    /// One webhook endpoint (as `GET /webhooks/:webhookId`).
+    async fn webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<super::webhooks::WebhookEndpoint> {
+        count_read(ctx);
+        super::webhooks::endpoint(ctx, id).await
+    }
+
+    /// The event types webhook endpoints may subscribe to.
+    async fn webhook_event_types(&self) -> Vec<super::webhooks::WebhookEventType> {
+        super::webhooks::event_types()
+    }
+
     /// The audit trail, newest first (administrators; as `GET /audit`).
     #[graphql(complexity = "complexity(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]

@@ -544,3 +544,92 @@ async fn urls_pointing_inside_the_network_are_refused_by_default() {
     assert_eq!(r.status(), 400);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn graphql_manages_endpoints_and_lists_their_deliveries() {
+    let app = app(Log::Sqlite).await;
+    let receiver = Receiver::start().await;
+    let (host, token) = app.user("host@altegon.com").await;
+    let (_, stranger) = app.user("stranger@altegon.com").await;
+    let gql = |token: String, query: &'static str, variables: Value| {
+        let client = app.client.clone();
+        let url = format!("{}/graphql", app.base);
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({ "query": query, "variables": variables }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let registered = gql(
+        token.clone(),
+        "mutation($url: String!) { registerWebhook(input: { url: $url, eventTypes: [\"meeting.created\"] }) { secret endpoint { id enabled eventTypes } } }",
+        json!({ "url": receiver.url }),
+    )
+    .await;
+    let endpoint = registered["data"]["registerWebhook"]["endpoint"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret = registered["data"]["registerWebhook"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    create_meeting(&app, &token, &host, "From GraphQL").await;
+    let received = receiver.wait_for(WAIT, |r| !r.is_empty()).await;
+    assert!(received[0].verifies(&secret));
+
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let listed = gql(
+            token.clone(),
+            "query($id: ID!) { webhookEndpoint(id: $id) { url deliveries(first: 10) { edges { node { id status attempts eventType } } } } }",
+            json!({ "id": endpoint }),
+        )
+        .await;
+        let edges = listed["data"]["webhookEndpoint"]["deliveries"]["edges"].clone();
+        if edges[0]["node"]["status"] == "delivered" {
+            assert_eq!(edges[0]["node"]["id"], received[0].id.as_str());
+            assert_eq!(edges[0]["node"]["eventType"], "meeting.created");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{listed}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let refused = gql(
+        stranger.clone(),
+        "mutation($id: ID!) { deleteWebhook(id: $id) }",
+        json!({ "id": endpoint }),
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let refused = gql(
+        token.clone(),
+        "mutation { registerWebhook(input: { url: \"https://x.example/\", eventTypes: [\"nope\"] }) { secret } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "eventTypes");
+    let paused = gql(
+        token.clone(),
+        "mutation($id: ID!) { updateWebhook(id: $id, input: { enabled: false }) { enabled disabledReason } }",
+        json!({ "id": endpoint }),
+    )
+    .await;
+    assert_eq!(paused["data"]["updateWebhook"]["enabled"], false);
+    let deleted = gql(
+        token.clone(),
+        "mutation($id: ID!) { deleteWebhook(id: $id) }",
+        json!({ "id": endpoint }),
+    )
+    .await;
+    assert_eq!(deleted["data"]["deleteWebhook"], true);
+    app.stop().await;
+}
