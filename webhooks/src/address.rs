@@ -72,10 +72,10 @@ impl UrlPolicy {
         }
         if let Some(Host::Domain(name)) = parsed.host() {
             let port = parsed.port_or_known_default().unwrap_or(443);
-            if let Ok(addrs) = tokio::net::lookup_host((name, port)).await {
-                if addrs.into_iter().any(|a| !is_public(a.ip())) {
-                    return Err(UrlRefused::PrivateAddress);
-                }
+            if let Ok(addrs) = tokio::net::lookup_host((name, port)).await
+                && addrs.into_iter().any(|a| !is_public(a.ip()))
+            {
+                return Err(UrlRefused::PrivateAddress);
             }
         }
         Ok(parsed)
