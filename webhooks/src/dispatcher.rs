@@ -31,8 +31,9 @@ use crate::{Inner, WebhookError, delivery_id, now_ms};
 
 /// Events scanned per transaction at most.
 const BATCH: usize = 500;
-/// Pending rows a worker looks at per round.
-const WINDOW: i64 = 1000;
+/// Pending rows a worker looks at per round, per delivery it may have in flight:
+/// enough to find heads of several keys without reading a long backlog each time.
+const ROWS_PER_SLOT: i64 = 4;
 /// Rounds between two prunes of an endpoint's done deliveries.
 const PRUNE_EVERY: u32 = 50;
 
@@ -316,7 +317,8 @@ async fn work(inner: Arc<Inner>, id: WebhookId, mut shutdown: watch::Receiver<bo
 /// Sends what is due. `Some(wait)` when nothing was: how long until something may be.
 async fn round(inner: &Arc<Inner>, live: &LiveTarget) -> Result<Option<Duration>, WebhookError> {
     let id = live.target.endpoint_id;
-    let rows = store::pending(inner.db.pool(), &id, WINDOW).await?;
+    let window = ROWS_PER_SLOT * i64::try_from(inner.settings.max_in_flight).unwrap_or(8);
+    let rows = store::pending(inner.db.pool(), &id, window).await?;
     let now = now_ms();
     let (due, next) = due_heads(&rows, now, inner.settings.max_in_flight);
     if due.is_empty() {
@@ -373,7 +375,7 @@ async fn round(inner: &Arc<Inner>, live: &LiveTarget) -> Result<Option<Duration>
             response_prefix: attempt.response_prefix,
         });
     }
-    store::record_attempts(inner.db.pool(), inner.db.begin_write(), &records).await?;
+    inner.recorder.record(records).await?;
     if let Some(error) = expired {
         let window = humane(inner.settings.retry.window);
         let reason = format!("deliveries kept failing for {window}; last error: {error}");

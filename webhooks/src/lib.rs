@@ -13,6 +13,7 @@
 pub mod address;
 mod dispatcher;
 pub mod payload;
+mod recorder;
 mod registry;
 pub mod retry;
 pub mod sender;
@@ -98,6 +99,7 @@ pub(crate) struct Inner {
     pub(crate) sealer: SecretSealer,
     pub(crate) sender: Sender,
     pub(crate) registry: Registry,
+    pub(crate) recorder: recorder::Recorder,
 }
 
 /// The webhooks of one server process.
@@ -145,11 +147,12 @@ impl Webhooks {
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
-                db,
+                db: db.clone(),
                 bus,
                 sealer,
                 sender,
                 registry: Registry::default(),
+                recorder: recorder::Recorder::spawn(db),
             }),
         })
     }

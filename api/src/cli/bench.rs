@@ -14,10 +14,13 @@
 //!   queries alone.
 //! - `bench realtime`: one room's chat fan-out to many clients, beside a Node
 //!   socket.io server.
+//! - `bench webhooks`: webhook deliveries to a local receiver with many
+//!   endpoints, beside the same signed POSTs with nothing recorded.
 
 mod ingest;
 mod realtime;
 mod reporting;
+mod webhooks;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -58,6 +61,9 @@ pub enum BenchCommand {
     Reporting(reporting::ReportingArgs),
     /// Chat fan-out in one room with many clients, beside a Node socket.io server.
     Realtime(realtime::RealtimeArgs),
+    /// Webhook deliveries to a local receiver from many endpoints, beside the same
+    /// signed POSTs sent without the dispatcher.
+    Webhooks(webhooks::WebhooksArgs),
 }
 
 /// `bench upload` options.
@@ -147,6 +153,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Ingest(args) => ingest::ingest(args).await?,
         BenchCommand::Reporting(args) => reporting::reporting(args).await?,
         BenchCommand::Realtime(args) => realtime::realtime(args).await?,
+        BenchCommand::Webhooks(args) => webhooks::webhooks(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
