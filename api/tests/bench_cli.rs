@@ -3,30 +3,40 @@
 mod support;
 use support::binary;
 
-#[test]
-fn bench_append_reports_figures_beside_its_baseline() {
+/// Runs `altegon-meet bench …` in a fresh data dir; fails on a non-zero exit and
+/// returns what it printed.
+fn bench(args: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let out = binary(dir.path())
-        .args([
-            "bench",
-            "append",
-            "--backend",
-            "sqlite",
-            "--seconds",
-            "1",
-            "--warmup",
-            "0",
-            "--writers",
-            "4",
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let out = binary(dir.path()).arg("bench").args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "{}",
+        "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+fn tools() -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/tools")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn bench_append_reports_figures_beside_its_baseline() {
+    let stdout = bench(&[
+        "append",
+        "--backend",
+        "sqlite",
+        "--seconds",
+        "1",
+        "--warmup",
+        "0",
+        "--writers",
+        "4",
+    ]);
     assert!(stdout.contains("sqlite event store"), "{stdout}");
     assert!(stdout.contains("sqlite baseline INSERT"), "{stdout}");
     assert!(stdout.contains("ratio event store / baseline"), "{stdout}");
@@ -34,29 +44,18 @@ fn bench_append_reports_figures_beside_its_baseline() {
 
 #[test]
 fn bench_ingest_reports_throughput_and_processing_beside_their_baselines() {
-    let dir = tempfile::tempdir().unwrap();
-    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools");
-    let out = binary(dir.path())
-        .args([
-            "bench",
-            "ingest",
-            "--recordings",
-            "2",
-            "--mib-per-recording",
-            "1",
-            "--video-secs",
-            "2",
-            "--tools",
-        ])
-        .arg(&tools)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let tools = tools();
+    let stdout = bench(&[
+        "ingest",
+        "--recordings",
+        "2",
+        "--mib-per-recording",
+        "1",
+        "--video-secs",
+        "2",
+        "--tools",
+        &tools,
+    ]);
     assert!(stdout.contains("| recording server"), "{stdout}");
     assert!(
         stdout.contains("| baseline: plain Node socket.io server"),
@@ -71,32 +70,21 @@ fn bench_ingest_reports_throughput_and_processing_beside_their_baselines() {
 
 #[test]
 fn bench_reporting_reports_each_route_beside_its_query() {
-    let dir = tempfile::tempdir().unwrap();
     let pg = std::env::var("ALTEGON_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let out = binary(dir.path())
-        .args([
-            "bench",
-            "reporting",
-            "--sessions",
-            "2000",
-            "--participants",
-            "2",
-            "--hosts",
-            "2",
-            "--requests",
-            "10",
-            "--pg-url",
-            &pg,
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = bench(&[
+        "reporting",
+        "--sessions",
+        "2000",
+        "--participants",
+        "2",
+        "--hosts",
+        "2",
+        "--requests",
+        "10",
+        "--pg-url",
+        &pg,
+    ]);
     for route in [
         "GET total",
         "GET per day and domain",
@@ -110,33 +98,30 @@ fn bench_reporting_reports_each_route_beside_its_query() {
 
 #[test]
 fn bench_realtime_reports_fan_out_beside_node() {
-    let dir = tempfile::tempdir().unwrap();
-    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools");
-    let out = binary(dir.path())
-        .args([
-            "bench",
-            "realtime",
-            "--clients",
-            "20",
-            "--rate",
-            "10",
-            "--seconds",
-            "1",
-            "--tools",
-        ])
-        .arg(&tools)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let tools = tools();
+    let stdout = bench(&[
+        "realtime",
+        "--clients",
+        "20",
+        "--rate",
+        "10",
+        "--seconds",
+        "1",
+        "--tools",
+        &tools,
+    ]);
     assert!(
         stdout.contains("| altegon-meet relay | 200 | 100.0 %"),
         "{stdout}"
     );
     assert!(stdout.contains("| baseline: Node socket.io"), "{stdout}");
     assert!(stdout.contains("deliveries per CPU-second:"), "{stdout}");
+}
+
+#[test]
+fn bench_webhooks_reports_deliveries_beside_plain_posts() {
+    let stdout = bench(&["webhooks", "--endpoints", "3", "--events", "10"]);
+    assert!(stdout.contains("| dispatcher:"), "{stdout}");
+    assert!(stdout.contains("| baseline:"), "{stdout}");
+    assert!(stdout.contains("dispatcher / baseline"), "{stdout}");
 }

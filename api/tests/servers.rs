@@ -10,8 +10,10 @@ use sqlx::Connection;
 mod support;
 use support::{PASSWORD, ServerProcess, binary, post, register_and_login, serve};
 
-fn projections() -> usize {
-    altegon_projections::models::all().len()
+/// Advisory locks a fully started cluster holds: one per projection runner and
+/// one for the webhook dispatcher.
+fn singletons() -> usize {
+    altegon_projections::models::all().len() + 1
 }
 
 fn pg_admin_url() -> String {
@@ -103,15 +105,15 @@ async fn two_server_processes_share_a_database_and_run_each_projection_once() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let locks = loop {
         let locks = advisory_locks(&name).await;
-        if locks.len() == projections() || tokio::time::Instant::now() > deadline {
+        if locks.len() == singletons() || tokio::time::Instant::now() > deadline {
             break locks;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(
         locks.len(),
-        projections(),
-        "one runner per projection across both processes"
+        singletons(),
+        "one runner per projection and one webhook dispatcher across both processes"
     );
 
     // Kill whichever process runs projections: the other takes over.
@@ -126,7 +128,7 @@ async fn two_server_processes_share_a_database_and_run_each_projection_once() {
     assert!(after >= 3);
     let locks = loop {
         let locks = advisory_locks(&name).await;
-        if locks.len() == projections()
+        if locks.len() == singletons()
             || tokio::time::Instant::now() > deadline + Duration::from_secs(10)
         {
             break locks;
@@ -135,8 +137,8 @@ async fn two_server_processes_share_a_database_and_run_each_projection_once() {
     };
     assert_eq!(
         locks.len(),
-        projections(),
-        "the survivor holds every projection (killed pid {a_pid})"
+        singletons(),
+        "the survivor holds every projection and the dispatcher (killed pid {a_pid})"
     );
     drop(b);
     drop_database(&name).await;
