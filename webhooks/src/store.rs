@@ -400,3 +400,107 @@ pub async fn record_test(
     drop(conn);
     record_attempts(pool, begin, std::slice::from_ref(attempt)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use altegon_projections::ReadDb;
+
+    async fn db() -> (tempfile::TempDir, ReadDb) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("read.db").display());
+        let db = ReadDb::connect(&url, 4).await.unwrap();
+        db.migrate().await.unwrap();
+        (dir, db)
+    }
+
+    fn endpoint() -> WebhookId {
+        "6929a1b2c3d4e5f601020304".parse().unwrap()
+    }
+
+    fn delivery(n: u64) -> NewDelivery {
+        NewDelivery {
+            id: format!("msg_{n}"),
+            endpoint_id: endpoint(),
+            position: n,
+            event_id: format!("event-{n}"),
+            event_type: "meeting.created".into(),
+            ordering_key: format!("meeting-{n}"),
+            payload: "{}".into(),
+        }
+    }
+
+    fn delivered(n: u64) -> AttemptRecord {
+        AttemptRecord {
+            id: format!("msg_{n}"),
+            status: "delivered",
+            next_attempt_ms: 0,
+            attempted_ms: 1_000,
+            status_code: Some(200),
+            error: None,
+            response_prefix: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_delivery_is_created_once_and_a_replay_makes_it_pending_again() {
+        let (_dir, db) = db().await;
+        let mut conn = db.pool().acquire().await.unwrap();
+        assert_eq!(
+            insert_deliveries(&mut conn, &[delivery(1)], 0, false)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            insert_deliveries(&mut conn, &[delivery(1)], 0, false)
+                .await
+                .unwrap(),
+            0
+        );
+        drop(conn);
+        record_attempts(db.pool(), db.begin_write(), &[delivered(1)])
+            .await
+            .unwrap();
+        assert!(
+            pending(db.pool(), &endpoint(), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let mut conn = db.pool().acquire().await.unwrap();
+        insert_deliveries(&mut conn, &[delivery(1)], 5, true)
+            .await
+            .unwrap();
+        drop(conn);
+        let again = pending(db.pool(), &endpoint(), 10).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempts, 0);
+        assert_eq!(again[0].first_attempt_ms, None);
+    }
+
+    #[tokio::test]
+    async fn the_last_thousand_done_deliveries_and_every_pending_one_are_kept() {
+        let (_dir, db) = db().await;
+        let all: Vec<_> = (1..=1010).map(delivery).collect();
+        let mut conn = db.pool().acquire().await.unwrap();
+        insert_deliveries(&mut conn, &all, 0, false).await.unwrap();
+        drop(conn);
+        let done: Vec<_> = (1..=1005).map(delivered).collect();
+        record_attempts(db.pool(), db.begin_write(), &done)
+            .await
+            .unwrap();
+        assert_eq!(prune(db.pool(), &endpoint()).await.unwrap(), 5);
+        let kept = deliveries(db.pool(), &endpoint(), None, 2000, 0)
+            .await
+            .unwrap();
+        assert_eq!(kept.len(), 1005);
+        assert_eq!(kept[0].position, 1010, "newest first");
+        let done = deliveries(db.pool(), &endpoint(), Some("delivered"), 2000, 0)
+            .await
+            .unwrap();
+        assert_eq!(done.len(), 1000);
+        assert_eq!(done.last().unwrap().position, 6);
+        assert_eq!(pending(db.pool(), &endpoint(), 100).await.unwrap().len(), 5);
+    }
+}
