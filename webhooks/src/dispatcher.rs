@@ -60,6 +60,10 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) 
             }
         }
     }
+    // Workers finish the round in flight, so its outcomes are recorded.
+    for worker in inner.registry.take_workers() {
+        let _ = worker.await;
+    }
     if let Some(conn) = lock {
         let _ = conn.close().await;
     }
@@ -273,7 +277,8 @@ pub(crate) async fn deliveries_of<'a>(
 
 fn start_worker(inner: &Arc<Inner>, id: WebhookId, shutdown: watch::Receiver<bool>) {
     if inner.registry.claim_worker(&id) {
-        tokio::spawn(work(inner.clone(), id, shutdown));
+        let worker = tokio::spawn(work(inner.clone(), id, shutdown));
+        inner.registry.keep_worker(worker);
     }
 }
 

@@ -37,6 +37,7 @@ pub(crate) struct Registry {
     targets: RwLock<HashMap<WebhookId, Arc<LiveTarget>>>,
     wakers: Mutex<HashMap<WebhookId, Arc<Notify>>>,
     running: Mutex<HashSet<WebhookId>>,
+    handles: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Registry {
@@ -105,6 +106,18 @@ impl Registry {
         }
         running.remove(id);
         true
+    }
+
+    /// Keeps a worker's handle so shutdown can wait for it.
+    pub(crate) fn keep_worker(&self, handle: tokio::task::JoinHandle<()>) {
+        let mut handles = self.handles.lock().unwrap_or_else(|p| p.into_inner());
+        handles.retain(|h| !h.is_finished());
+        handles.push(handle);
+    }
+
+    /// The handles of workers started so far.
+    pub(crate) fn take_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        std::mem::take(&mut *self.handles.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Forgets a worker that stopped for another reason (shutdown).
