@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
+use tokio::sync::watch;
 
 use crate::ProjectionError;
 
@@ -104,8 +105,50 @@ impl ReadDb {
         }
     }
 
+    /// Waits until this process holds the PostgreSQL advisory lock named `key`,
+    /// trying again every `retry`, so that of several server processes on one
+    /// database only one runs a singleton worker. The lock lives on a connection
+    /// taken out of the pool, so dropping it closes the session and releases the
+    /// lock (a pooled connection would keep it while idle). `Some(None)` on SQLite,
+    /// whose file belongs to one process; `None` when shut down while waiting.
+    pub async fn hold_advisory_lock(
+        &self,
+        key: &str,
+        retry: Duration,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<Option<Option<AnyConnection>>, sqlx::Error> {
+        if self.dialect == Dialect::Sqlite {
+            return Ok(Some(None));
+        }
+        let mut conn = self.pool.acquire().await?.detach();
+        loop {
+            let (locked,): (bool,) =
+                sqlx::query_as("SELECT pg_try_advisory_lock(hashtext($1)::BIGINT)")
+                    .bind(key)
+                    .fetch_one(&mut conn)
+                    .await?;
+            if locked {
+                return Ok(Some(Some(conn)));
+            }
+            if sleep_or_stop(retry, shutdown).await {
+                return Ok(None);
+            }
+        }
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Sleeps for `duration` unless shutdown comes first; true when shutting down.
+pub async fn sleep_or_stop(duration: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    if *shutdown.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => *shutdown.borrow(),
+        _ = shutdown.changed() => true,
     }
 }

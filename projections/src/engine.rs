@@ -22,7 +22,7 @@ use sqlx::Connection;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::db::{Dialect, ReadDb};
+use crate::db::{ReadDb, sleep_or_stop};
 use crate::schema::{self, Checkpoint};
 use crate::{Applied, Projection, ProjectionError, Target};
 
@@ -272,33 +272,22 @@ impl ProjectionEngine {
         }
     }
 
-    /// On PostgreSQL, waits for the projection's advisory lock. The lock lives on a
-    /// connection taken out of the pool, so dropping it closes the session and
-    /// releases the lock (a pooled connection would keep it while idle). `None` when
-    /// shut down while waiting.
+    /// Holds the projection's lock (see [`ReadDb::hold_advisory_lock`]).
     async fn take_lock(
         &self,
         name: &str,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<Option<Option<AnyConnection>>, ProjectionError> {
-        if self.inner.db.dialect() == Dialect::Sqlite {
-            return Ok(Some(None));
+        let key = format!("altegon_projection:{name}");
+        let lock = self
+            .inner
+            .db
+            .hold_advisory_lock(&key, LOCK_RETRY, shutdown)
+            .await?;
+        if matches!(lock, Some(Some(_))) {
+            tracing::info!(projection = name, "projection runner active");
         }
-        let mut conn = self.inner.db.pool().acquire().await?.detach();
-        loop {
-            let (locked,): (bool,) =
-                sqlx::query_as("SELECT pg_try_advisory_lock(hashtext($1)::BIGINT)")
-                    .bind(format!("altegon_projection:{name}"))
-                    .fetch_one(&mut conn)
-                    .await?;
-            if locked {
-                tracing::info!(projection = name, "projection runner active");
-                return Ok(Some(Some(conn)));
-            }
-            if sleep_or_stop(LOCK_RETRY, shutdown).await {
-                return Ok(None);
-            }
-        }
+        Ok(lock)
     }
 
     async fn follow(
@@ -388,13 +377,5 @@ impl ProjectionEngine {
         metrics::counter!("altegon_projection_events_total", "projection" => projection.name())
             .increment(events.len() as u64);
         Ok(position)
-    }
-}
-
-/// Sleeps, or returns true at once when shutdown is signalled.
-async fn sleep_or_stop(duration: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(duration) => *shutdown.borrow(),
-        _ = shutdown.changed() => true,
     }
 }

@@ -17,7 +17,7 @@ mod rebuild;
 mod schema;
 mod sql;
 
-pub use db::{Dialect, ReadDb};
+pub use db::{Dialect, ReadDb, sleep_or_stop};
 pub use engine::{ProjectionEngine, ProjectionStatus, RebuildProgress};
 pub use error::ProjectionError;
 pub use projection::{Applied, Projection, TableDef, Target};

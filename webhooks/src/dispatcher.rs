@@ -19,9 +19,9 @@ use altegon_commands::pipeline::decode;
 use altegon_commands::store::{EventFilter, RecordedEvent, SubscriptionStart};
 use altegon_commands::{Actor, CommandContext};
 use altegon_domain::{DomainEvent, WebhookId};
-use altegon_projections::Dialect;
+use altegon_projections::sleep_or_stop;
 use futures::StreamExt;
-use sqlx::{AnyConnection, Connection};
+use sqlx::Connection;
 use tokio::sync::watch;
 
 use crate::payload::{self, SubjectResolver};
@@ -39,8 +39,15 @@ const PRUNE_EVERY: u32 = 50;
 
 /// Runs the scanner (and through it the workers) until shutdown.
 pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
-    let lock = match take_lock(&inner, &mut shutdown).await {
-        Ok(Some(lock)) => lock,
+    let held = inner
+        .db
+        .hold_advisory_lock("altegon_webhooks", Duration::from_secs(1), &mut shutdown)
+        .await;
+    let lock = match held {
+        Ok(Some(lock)) => {
+            tracing::info!("webhook dispatcher active");
+            lock
+        }
         Ok(None) => return,
         Err(e) => {
             tracing::error!(error = %e, "the webhook dispatcher could not take its lock");
@@ -66,42 +73,6 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) 
     }
     if let Some(conn) = lock {
         let _ = conn.close().await;
-    }
-}
-
-/// On PostgreSQL, waits for the dispatcher's advisory lock on a connection of its
-/// own (closing it releases the lock). `None` when shut down while waiting.
-async fn take_lock(
-    inner: &Inner,
-    shutdown: &mut watch::Receiver<bool>,
-) -> Result<Option<Option<AnyConnection>>, sqlx::Error> {
-    if inner.db.dialect() == Dialect::Sqlite {
-        return Ok(Some(None));
-    }
-    let mut conn = inner.db.pool().acquire().await?.detach();
-    loop {
-        let (locked,): (bool,) =
-            sqlx::query_as("SELECT pg_try_advisory_lock(hashtext($1)::BIGINT)")
-                .bind("altegon_webhooks")
-                .fetch_one(&mut conn)
-                .await?;
-        if locked {
-            tracing::info!("webhook dispatcher active");
-            return Ok(Some(Some(conn)));
-        }
-        if sleep_or_stop(Duration::from_secs(1), shutdown).await {
-            return Ok(None);
-        }
-    }
-}
-
-async fn sleep_or_stop(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
-    if *shutdown.borrow() {
-        return true;
-    }
-    tokio::select! {
-        _ = tokio::time::sleep(wait) => *shutdown.borrow(),
-        _ = shutdown.changed() => true,
     }
 }
 
