@@ -303,18 +303,7 @@ pub async fn delete(
 async fn target(state: &AppState, row: &WebhookEndpointRow) -> Result<Target, Error> {
     let id: WebhookId = crate::routes::parse_id("webhookId", &row.id)?;
     let endpoint = state.bus.state::<WebhookEndpoint>(id).await?;
-    let settings = endpoint
-        .live()
-        .ok_or_else(|| Error::NotFound("webhook endpoint".into()))?;
-    Ok(Target {
-        endpoint_id: id,
-        owner_id: settings.owner_id,
-        scope: settings.scope,
-        url: settings.url.clone(),
-        event_types: settings.event_types.clone(),
-        secret: settings.secret.clone(),
-        enabled: endpoint.disabled.is_none(),
-    })
+    Target::from_state(&endpoint).ok_or_else(|| Error::NotFound("webhook endpoint".into()))
 }
 
 /// Sends a `webhook.test` event now.

@@ -49,6 +49,25 @@ pub fn public_type(domain_type: &str) -> Option<&'static str> {
         .map(|(p, _)| *p)
 }
 
+/// Whether an endpoint subscribed to `event_types` wants events of `public_type`.
+pub fn wants(event_types: &[String], public_type: &str) -> bool {
+    event_types
+        .iter()
+        .any(|t| t == ALL_EVENT_TYPES || t == public_type)
+}
+
+/// The endpoint an endpoint event is about.
+pub fn endpoint_of(event: &DomainEvent) -> Option<WebhookId> {
+    match event {
+        DomainEvent::WebhookEndpointRegistered(e) => Some(e.endpoint_id),
+        DomainEvent::WebhookEndpointUpdated(e) => Some(e.endpoint_id),
+        DomainEvent::WebhookEndpointDisabled(e) => Some(e.endpoint_id),
+        DomainEvent::WebhookEndpointEnabled(e) => Some(e.endpoint_id),
+        DomainEvent::WebhookEndpointDeleted(e) => Some(e.endpoint_id),
+        _ => None,
+    }
+}
+
 /// Longest accepted URL, in bytes.
 pub const MAX_URL_BYTES: usize = 2048;
 /// Longest accepted description, in characters.
@@ -79,9 +98,7 @@ pub struct EndpointSettings {
 impl EndpointSettings {
     /// Whether the endpoint wants events of public type `public_type`.
     pub fn wants(&self, public_type: &str) -> bool {
-        self.event_types
-            .iter()
-            .any(|t| t == ALL_EVENT_TYPES || t == public_type)
+        wants(&self.event_types, public_type)
     }
 }
 

@@ -109,48 +109,23 @@ async fn scan(
     }
 }
 
-/// Applies an endpoint's own event to the scanner's view of it.
+/// Applies an endpoint's own event to the scanner's view of it; the endpoint's
+/// id when the view changed.
 fn apply_endpoint_event(
     targets: &mut BTreeMap<WebhookId, Target>,
     event: &DomainEvent,
 ) -> Option<WebhookId> {
-    match event {
-        DomainEvent::WebhookEndpointRegistered(e) => {
-            targets.entry(e.endpoint_id).or_insert_with(|| Target {
-                endpoint_id: e.endpoint_id,
-                owner_id: e.owner_id,
-                scope: e.scope,
-                url: e.url.clone(),
-                event_types: e.event_types.clone(),
-                secret: e.secret.clone(),
-                enabled: true,
-            });
-            Some(e.endpoint_id)
-        }
-        DomainEvent::WebhookEndpointUpdated(e) => {
-            let target = targets.get_mut(&e.endpoint_id)?;
-            if let Some(url) = &e.url {
-                target.url.clone_from(url);
-            }
-            if let Some(types) = &e.event_types {
-                target.event_types.clone_from(types);
-            }
-            Some(e.endpoint_id)
-        }
-        DomainEvent::WebhookEndpointDisabled(e) => {
-            targets.get_mut(&e.endpoint_id)?.enabled = false;
-            Some(e.endpoint_id)
-        }
-        DomainEvent::WebhookEndpointEnabled(e) => {
-            targets.get_mut(&e.endpoint_id)?.enabled = true;
-            Some(e.endpoint_id)
-        }
-        DomainEvent::WebhookEndpointDeleted(e) => {
-            targets.remove(&e.endpoint_id);
-            Some(e.endpoint_id)
-        }
-        _ => None,
+    let id = altegon_domain::webhook::endpoint_of(event)?;
+    let before = targets.get(&id);
+    let after = Target::evolve(before, event);
+    if before == after.as_ref() {
+        return None;
     }
+    match after {
+        Some(target) => targets.insert(id, target),
+        None => targets.remove(&id),
+    };
+    Some(id)
 }
 
 async fn scan_batch(

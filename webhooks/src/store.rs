@@ -4,7 +4,8 @@
 
 use altegon_commands::store::Position;
 use altegon_domain::events::WebhookScope;
-use altegon_domain::{UserId, WebhookId};
+use altegon_domain::webhook::{self, EndpointSettings, WebhookEndpoint, WebhookState};
+use altegon_domain::{Aggregate, DomainEvent, UserId, WebhookId};
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
 /// The scanner's row in `webhook_dispatch`.
@@ -35,21 +36,46 @@ pub struct Target {
 impl Target {
     /// Whether an event of `public_type` concerning `owner` goes to this endpoint.
     pub fn wants(&self, public_type: &str, owner: &UserId) -> bool {
-        self.enabled
-            && (self.scope == WebhookScope::App || self.owner_id == *owner)
-            && self
-                .event_types
-                .iter()
-                .any(|t| t == altegon_domain::webhook::ALL_EVENT_TYPES || t == public_type)
+        self.wants_type(public_type) && (self.scope == WebhookScope::App || self.owner_id == *owner)
     }
 
     /// Whether it wants events of `public_type` from anyone at all.
     pub fn wants_type(&self, public_type: &str) -> bool {
-        self.enabled
-            && self
-                .event_types
-                .iter()
-                .any(|t| t == altegon_domain::webhook::ALL_EVENT_TYPES || t == public_type)
+        self.enabled && webhook::wants(&self.event_types, public_type)
+    }
+
+    /// The target an endpoint's state describes; `None` for one never registered
+    /// or deleted.
+    pub fn from_state(state: &WebhookState) -> Option<Self> {
+        let settings = state.live()?;
+        Some(Self {
+            endpoint_id: settings.endpoint_id,
+            owner_id: settings.owner_id,
+            scope: settings.scope,
+            url: settings.url.clone(),
+            event_types: settings.event_types.clone(),
+            secret: settings.secret.clone(),
+            enabled: state.disabled.is_none(),
+        })
+    }
+
+    /// The target after one of its endpoint's events, folded by the aggregate's
+    /// own `evolve` (the note and a disabling reason are not kept here).
+    pub fn evolve(target: Option<&Self>, event: &DomainEvent) -> Option<Self> {
+        let state = target.map_or_else(WebhookState::default, |t| WebhookState {
+            settings: Some(EndpointSettings {
+                endpoint_id: t.endpoint_id,
+                owner_id: t.owner_id,
+                scope: t.scope,
+                url: t.url.clone(),
+                event_types: t.event_types.clone(),
+                description: String::new(),
+                secret: t.secret.clone(),
+            }),
+            disabled: (!t.enabled).then(String::new),
+            deleted: false,
+        });
+        Self::from_state(&WebhookEndpoint::evolve(state, event))
     }
 }
 

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use altegon_domain::DomainEvent;
+use altegon_domain::webhook::endpoint_of;
 use async_trait::async_trait;
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
@@ -161,14 +162,7 @@ pub async fn count_by_owner(pool: &AnyPool, owner_id: &str) -> Result<i64, Proje
 }
 
 fn touched(event: &DomainEvent) -> Option<String> {
-    match event {
-        DomainEvent::WebhookEndpointRegistered(e) => Some(e.endpoint_id.to_string()),
-        DomainEvent::WebhookEndpointUpdated(e) => Some(e.endpoint_id.to_string()),
-        DomainEvent::WebhookEndpointDisabled(e) => Some(e.endpoint_id.to_string()),
-        DomainEvent::WebhookEndpointEnabled(e) => Some(e.endpoint_id.to_string()),
-        DomainEvent::WebhookEndpointDeleted(e) => Some(e.endpoint_id.to_string()),
-        _ => None,
-    }
+    endpoint_of(event).map(|id| id.to_string())
 }
 
 #[async_trait]
