@@ -120,6 +120,18 @@ impl From<altegon_media::files::FileError> for Error {
     }
 }
 
+impl From<altegon_webhooks::WebhookError> for Error {
+    fn from(e: altegon_webhooks::WebhookError) -> Self {
+        use altegon_webhooks::WebhookError;
+        match e {
+            WebhookError::Command(c) => c.into(),
+            WebhookError::Store(s) => s.into(),
+            WebhookError::Database(d) => altegon_projections::ProjectionError::Database(d).into(),
+            WebhookError::Seal(_) | WebhookError::Client(_) => Error::Internal(e.to_string()),
+        }
+    }
+}
+
 impl From<CommandError> for Error {
     fn from(e: CommandError) -> Self {
         match e {

@@ -10,7 +10,6 @@ use altegon_domain::WebhookId;
 use altegon_domain::events::WebhookScope;
 use altegon_domain::webhook::{WebhookChanges, WebhookEndpoint};
 use altegon_projections::models::webhooks::{self as endpoints, WebhookEndpointRow};
-use altegon_webhooks::WebhookError;
 use altegon_webhooks::store::{DeliveryRow, Target};
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -144,17 +143,6 @@ pub struct TestView {
     pub response_prefix: Option<String>,
     /// How long the attempt took.
     pub duration_ms: u64,
-}
-
-impl From<WebhookError> for Error {
-    fn from(e: WebhookError) -> Self {
-        match e {
-            WebhookError::Command(c) => c.into(),
-            WebhookError::Store(s) => s.into(),
-            WebhookError::Database(d) => altegon_projections::ProjectionError::Database(d).into(),
-            WebhookError::Seal(_) | WebhookError::Client(_) => Error::Internal(e.to_string()),
-        }
-    }
 }
 
 /// A delivery URL allowed by the deployment's policy; a 400 names `url` otherwise.

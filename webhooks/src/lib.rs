@@ -183,16 +183,14 @@ impl Webhooks {
         let key = signature::key_of(secret.expose_secret()).map_err(|_| SealError::Malformed)?;
         let event_id = uuid::Uuid::now_v7();
         let id = delivery_id(&endpoint_id, &event_id);
-        let now = chrono::Utc::now();
-        let payload = serde_json::json!({
-            "id": id,
-            "type": TEST_EVENT_TYPE,
-            "timestamp": altegon_projections::api_time(now),
-            "position": "0",
-            "eventId": event_id.to_string(),
-            "data": { "endpointId": endpoint_id.to_string(), "message": "This is a test event." },
-        })
-        .to_string();
+        let payload = payload::envelope(
+            &id,
+            TEST_EVENT_TYPE,
+            chrono::Utc::now(),
+            0,
+            &event_id,
+            serde_json::json!({ "endpointId": endpoint_id.to_string(), "message": "This is a test event." }),
+        );
         let started = std::time::Instant::now();
         let attempt = self.inner.sender.send(url, &id, &key, &payload).await;
         let duration = started.elapsed();

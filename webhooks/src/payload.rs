@@ -26,14 +26,33 @@ pub struct Subject {
 /// Fields left out of deliveries: sealed texts and internal storage paths.
 const WITHHELD: &[&str] = &["summary", "blobPath"];
 
-/// The request body of a delivery.
+/// The request body of the delivery of `event`.
 pub fn body(delivery_id: &str, public_type: &str, event: &RecordedEvent, data: Value) -> String {
+    envelope(
+        delivery_id,
+        public_type,
+        event.recorded_at,
+        event.position,
+        &event.event_id,
+        data,
+    )
+}
+
+/// A delivery's request body: `{id, type, timestamp, position, eventId, data}`.
+pub fn envelope(
+    delivery_id: &str,
+    public_type: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    position: u64,
+    event_id: &uuid::Uuid,
+    data: Value,
+) -> String {
     json!({
         "id": delivery_id,
         "type": public_type,
-        "timestamp": altegon_projections::api_time(event.recorded_at),
-        "position": event.position.to_string(),
-        "eventId": event.event_id.to_string(),
+        "timestamp": altegon_projections::api_time(at),
+        "position": position.to_string(),
+        "eventId": event_id.to_string(),
         "data": data,
     })
     .to_string()
