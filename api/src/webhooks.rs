@@ -231,6 +231,15 @@ pub async fn owned(
     user: &AuthUser,
     id: &str,
 ) -> Result<WebhookEndpointRow, Error> {
+    Ok(owned_with_id(state, user, id).await?.1)
+}
+
+/// [`owned`], with the id parsed.
+async fn owned_with_id(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+) -> Result<(WebhookId, WebhookEndpointRow), Error> {
     let id: WebhookId = crate::routes::parse_id("webhookId", id)?;
     let row = endpoints::by_id(state.read_pool(), &id.to_string())
         .await?
@@ -240,7 +249,7 @@ pub async fn owned(
             "only the owner or an administrator may use this webhook".into(),
         ));
     }
-    Ok(row)
+    Ok((id, row))
 }
 
 /// The caller's endpoints (everyone's for administrators), oldest first.
@@ -263,11 +272,10 @@ pub async fn update(
     id: &str,
     mut changes: WebhookChanges,
 ) -> Result<(EndpointView, u64), Error> {
-    let row = owned(state, user, id).await?;
+    let (id, _) = owned_with_id(state, user, id).await?;
     if let Some(url) = &changes.url {
         changes.url = Some(allowed_url(state, url).await?);
     }
-    let id: WebhookId = crate::routes::parse_id("webhookId", &row.id)?;
     let outcome = update_webhook(&state.bus, ctx, id, changes, user.caller()).await?;
     wait_until_visible(state, outcome.position).await?;
     Ok((visible(state, &id).await?, outcome.position))
@@ -280,24 +288,22 @@ pub async fn delete(
     user: &AuthUser,
     id: &str,
 ) -> Result<u64, Error> {
-    let row = owned(state, user, id).await?;
-    let id: WebhookId = crate::routes::parse_id("webhookId", &row.id)?;
+    let (id, _) = owned_with_id(state, user, id).await?;
     let outcome = delete_webhook(&state.bus, ctx, id, user.caller()).await?;
     wait_until_visible(state, outcome.position).await?;
     Ok(outcome.position)
 }
 
 /// The endpoint's settings as its stream holds them (with the sealed secret).
-async fn target(state: &AppState, row: &WebhookEndpointRow) -> Result<Target, Error> {
-    let id: WebhookId = crate::routes::parse_id("webhookId", &row.id)?;
+async fn target(state: &AppState, id: WebhookId) -> Result<Target, Error> {
     let endpoint = state.bus.state::<WebhookEndpoint>(id).await?;
     Target::from_state(&endpoint).ok_or_else(|| Error::NotFound("webhook endpoint".into()))
 }
 
 /// Sends a `webhook.test` event now.
 pub async fn send_test(state: &AppState, user: &AuthUser, id: &str) -> Result<TestView, Error> {
-    let row = owned(state, user, id).await?;
-    let target = target(state, &row).await?;
+    let (id, _) = owned_with_id(state, user, id).await?;
+    let target = target(state, id).await?;
     let sent = state
         .webhooks
         .send_test(target.endpoint_id, &target.url, &target.secret)
@@ -320,8 +326,8 @@ pub async fn replay(
     id: &str,
     after: u64,
 ) -> Result<(u64, Option<u64>), Error> {
-    let row = owned(state, user, id).await?;
-    let mut target = target(state, &row).await?;
+    let (id, _) = owned_with_id(state, user, id).await?;
+    let mut target = target(state, id).await?;
     target.enabled = true;
     Ok(state.webhooks.replay(target, after).await?)
 }
@@ -335,7 +341,7 @@ pub async fn deliveries(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<DeliveryView>, Error> {
-    let row = owned(state, user, id).await?;
+    let (id, _) = owned_with_id(state, user, id).await?;
     let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s @ ("pending" | "delivered" | "failed")) => Some(s),
@@ -355,7 +361,6 @@ pub async fn deliveries(
     if offset < 0 {
         return Err(Error::invalid("offset", "must not be negative"));
     }
-    let id: WebhookId = crate::routes::parse_id("webhookId", &row.id)?;
     let rows = state
         .webhooks
         .deliveries(&id, status, limit, offset)
