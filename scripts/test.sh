@@ -7,6 +7,9 @@
 # start their own instances.
 # Needs ffmpeg and ffprobe, and headless Chromium for the dashboard test, installed
 # from Debian's packages when missing.
+# Needs Redis for the two-process realtime test: uses the server on
+# 127.0.0.1:6379 when one answers, else starts a throwaway one (installing
+# redis-server from Debian's packages when it is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,6 +53,29 @@ ensure_postgres() {
     -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=400" start >/dev/null
   export ALTEGON_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
   trap '"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true' EXIT
+}
+
+redis_up() { (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) 2>/dev/null; }
+
+ensure_redis() {
+  if [ -n "${ALTEGON_TEST_REDIS_URL:-}" ]; then
+    log "using ALTEGON_TEST_REDIS_URL"
+    return
+  fi
+  if redis_up 6379; then
+    log "Redis answers on 127.0.0.1:6379"
+    return
+  fi
+  if ! command -v redis-server >/dev/null; then
+    log "installing Redis"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  fi
+  local port=56379
+  log "starting a throwaway Redis on port $port"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes >/dev/null
+  for _ in $(seq 1 30); do redis_up "$port" && break; sleep 0.2; done
+  export ALTEGON_TEST_REDIS_URL="redis://127.0.0.1:$port"
 }
 
 ensure_ffmpeg() {
@@ -101,6 +127,7 @@ ensure_node_tools() {
 }
 
 ensure_postgres
+ensure_redis
 ensure_node_tools
 ensure_ffmpeg
 ensure_chromium

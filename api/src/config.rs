@@ -163,6 +163,13 @@ pub struct Config {
     /// How long a participant whose last socket dropped keeps their seat in the
     /// room's session, in ms (`ALTEGON_REALTIME_LEAVE_GRACE_MS`).
     pub realtime_leave_grace_ms: u64,
+    /// Redis shared by the server processes of one deployment (`ALTEGON_REDIS_URL`,
+    /// `redis://[:password@]host:port[/db]`): their realtime rooms are shared
+    /// through it. A secret, since it may hold a password.
+    #[serde(skip_serializing)]
+    pub redis_url: Option<SecretString>,
+    /// Prefix of this deployment's Redis keys and channels (`ALTEGON_REDIS_PREFIX`).
+    pub redis_prefix: String,
     /// Origins browsers may call the API from, comma-separated, or `*`
     /// (`ALTEGON_CORS_ALLOWED_ORIGINS`); none by default.
     pub cors_allowed_origins: String,
@@ -277,6 +284,8 @@ impl Default for Config {
             realtime_max_message_bytes: 64 * 1024,
             realtime_messages_per_second: 50,
             realtime_leave_grace_ms: 10_000,
+            redis_url: None,
+            redis_prefix: "altegon".into(),
             cors_allowed_origins: String::new(),
             graphql_max_depth: 12,
             graphql_max_complexity: 50_000,
@@ -366,6 +375,17 @@ impl Config {
             return Err(ConfigError::Unacceptable {
                 key: "ALTEGON_REALTIME_MESSAGES_PER_SECOND",
                 message: "realtime message rate and size limits must be at least 1".into(),
+            });
+        }
+        if config.redis_prefix.is_empty()
+            || !config
+                .redis_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        {
+            return Err(ConfigError::Unacceptable {
+                key: "ALTEGON_REDIS_PREFIX",
+                message: "must be letters, digits, '-', '_', '.' or ':'".into(),
             });
         }
         if !config.recording_path.starts_with('/') {

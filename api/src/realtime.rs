@@ -5,9 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use altegon_commands::CommandBus;
+use altegon_commands::crypto::TranscriptCipher;
 use altegon_domain::events::Location;
 use altegon_domain::session::unknown_location;
-use altegon_realtime::{Locate, Presence, RelaySettings, RoomAccess, RoomAuth, RoomRelay};
+use altegon_realtime::{
+    Cluster, Locate, Presence, RelayServices, RelaySettings, RoomAccess, RoomAuth, RoomRelay,
+};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use crate::geo::{DeclaredLocation, GeoLocator};
@@ -52,25 +56,58 @@ impl Locate for SocketLocations {
             .locate(ip, declared.as_ref())
             .unwrap_or_else(|_| unknown_location())
     }
+
+    fn client_ip(&self, request: &http::request::Parts) -> Option<String> {
+        crate::client_ip::client_ip(request, self.trust_forwarded_for).map(|ip| ip.to_string())
+    }
 }
 
-/// The relay for this server.
-pub fn relay(config: &Config, keys: JwtKeys, bus: CommandBus, geo: Arc<GeoLocator>) -> RoomRelay {
-    RoomRelay::new(
-        Arc::new(RoomTokens(keys)),
-        bus.clone(),
-        Presence::new(
+/// What the relay of this server needs from its other parts.
+pub struct RelayParts {
+    /// Verifies room tokens.
+    pub keys: JwtKeys,
+    /// Records what must be kept.
+    pub bus: CommandBus,
+    /// Client locations.
+    pub geo: Arc<GeoLocator>,
+    /// Keeps transcript lines encrypted.
+    pub cipher: Arc<TranscriptCipher>,
+}
+
+/// The relay for this server; with `ALTEGON_REDIS_URL`, its rooms are shared
+/// with the other processes on that Redis (unreachable Redis fails the start).
+pub async fn relay(config: &Config, parts: RelayParts) -> anyhow::Result<RoomRelay> {
+    let cluster = match &config.redis_url {
+        Some(url) => Some(Cluster::connect(url.expose_secret(), &config.redis_prefix).await?),
+        None => None,
+    };
+    let RelayParts {
+        keys,
+        bus,
+        geo,
+        cipher,
+    } = parts;
+    let services = RelayServices {
+        auth: Arc::new(RoomTokens(keys)),
+        bus: bus.clone(),
+        presence: Presence::new(
             bus,
             Duration::from_millis(config.realtime_leave_grace_ms),
             config.session_domain.clone(),
+            cluster.clone(),
         ),
-        Arc::new(SocketLocations {
+        locate: Arc::new(SocketLocations {
             geo,
             trust_forwarded_for: config.trust_forwarded_for,
         }),
+        transcripts: cipher,
+        cluster,
+    };
+    Ok(RoomRelay::new(
+        services,
         RelaySettings {
             max_message_bytes: config.realtime_max_message_bytes,
             messages_per_second: config.realtime_messages_per_second,
         },
-    )
+    ))
 }

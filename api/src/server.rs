@@ -95,10 +95,14 @@ impl Server {
         let state_blobs = state.blobs.backend_name();
         let relay = crate::realtime::relay(
             &config,
-            state.keys.clone(),
-            state.bus.clone(),
-            state.geo.clone(),
-        );
+            crate::realtime::RelayParts {
+                keys: state.keys.clone(),
+                bus: state.bus.clone(),
+                geo: state.geo.clone(),
+                cipher: state.cipher.clone(),
+            },
+        )
+        .await?;
         let request_id = HeaderName::from_static("x-request-id");
         let schema = crate::graphql::schema(state.clone());
         let [nosniff, frames, referrer, resources] = crate::security::header_layers();

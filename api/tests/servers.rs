@@ -144,6 +144,136 @@ async fn two_server_processes_share_a_database_and_run_each_projection_once() {
     drop_database(&name).await;
 }
 
+fn redis_url() -> String {
+    std::env::var("ALTEGON_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// POSTs and answers the `data` of the JSON reply.
+async fn data_of(base: &str, token: &str, path: &str, body: Value) -> Value {
+    let r = post(base, Some(token), path, body).await;
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json::<Value>().await.unwrap()["data"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_server_processes_share_rooms_over_redis() {
+    let (name, url) = create_database().await;
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let [a, b] = dirs.each_ref().map(|dir| {
+        let mut cmd = binary(dir.path());
+        cmd.env("ALTEGON_EVENT_STORE", &url)
+            .env("ALTEGON_DATABASE_URL", &url)
+            .env(
+                "ALTEGON_JWT_SECRET",
+                "a-shared-secret-of-at-least-32-characters",
+            )
+            .env("ALTEGON_REDIS_URL", redis_url())
+            .env("ALTEGON_REDIS_PREFIX", &prefix)
+            .env("ALTEGON_REALTIME_LEAVE_GRACE_MS", "200");
+        serve(cmd)
+    });
+    let (host, host_token) = register_and_login(&a.base, "cluster-host@example.com").await;
+    let (guest, guest_token) = register_and_login(&b.base, "cluster-guest@example.com").await;
+    let (_, plain_token) = register_and_login(&b.base, "cluster-plain@example.com").await;
+    let room = data_of(
+        &a.base,
+        &host_token,
+        "/room/create",
+        json!({ "name": "Shared", "type": "meeting", "isPrivate": false }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let meeting = data_of(
+        &a.base,
+        &host_token,
+        "/meetings/create",
+        json!({ "title": "Across", "hostId": host, "transcriptEnabled": false }),
+    )
+    .await["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let room_token = |base: String, token: String| {
+        let room = room.clone();
+        async move {
+            data_of(&base, &token, &format!("/room/{room}/token"), json!({})).await["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let plan = json!({
+        "urls": [a.base, b.base],
+        "hostToken": room_token(a.base.clone(), host_token.clone()).await,
+        "guestToken": room_token(b.base.clone(), guest_token).await,
+        "wsToken": room_token(b.base.clone(), plain_token).await,
+        "guestId": guest,
+        "meetingId": meeting,
+    });
+    let tools = altegon_tests::recording_client::tools_dir();
+    let out = tokio::process::Command::new("node")
+        .arg(tools.join("realtime-cluster.js"))
+        .arg(plan.to_string())
+        .current_dir(&tools)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+
+    assert!(seen["hostSession"].is_string());
+    assert_eq!(
+        seen["guestSession"], seen["hostSession"],
+        "one live session for the room, whichever process its members use"
+    );
+    assert_eq!(seen["guestStage"]["msg"]["stage"]["attrs"]["width"], 640);
+    assert_eq!(seen["hostSawGuestJoin"], true);
+    assert!(
+        seen["hostViewCounts"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(2)),
+        "{seen}"
+    );
+    let expected: Vec<String> = (0..20).map(|i| format!("from b {i}")).collect();
+    assert_eq!(seen["hostChat"], json!(expected), "in the sender's order");
+    assert_eq!(seen["guestChat"], json!(["from a"]));
+    assert_eq!(seen["plainHeard"], 1);
+    assert_eq!(seen["removedNotice"], true);
+    assert_eq!(seen["guestDisconnected"], true);
+    for side in ["rejoinA", "rejoinB"] {
+        assert!(
+            seen[side]
+                .as_str()
+                .is_some_and(|e| e.contains("removed from this room")),
+            "{side}: {seen}"
+        );
+    }
+
+    // Each chat line is in the log once, though two processes relayed it.
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (lines,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM events WHERE stream_id = $1 AND event_type = 'ChatMessagePosted'",
+    )
+    .bind(format!("chat-{meeting}"))
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(lines, 21);
+    drop(conn);
+    drop((a, b));
+    drop_database(&name).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rebuild_beside_a_running_server_keeps_the_same_rows() {
     let dir = tempfile::tempdir().unwrap();

@@ -106,6 +106,22 @@ pub struct RoomCreated {
     pub created_at: DateTime<Utc>,
 }
 
+/// The room's host turned recording on or off for the room (the realtime
+/// `recording` message); the recording's own events follow from the recorder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RoomRecordingToggled {
+    /// The room.
+    pub room_id: RoomId,
+    /// Whether the room is being recorded from now on.
+    pub recording: bool,
+    /// The host who toggled it.
+    pub toggled_by: UserId,
+    /// When.
+    pub toggled_at: DateTime<Utc>,
+}
+
 /// A meeting was created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
@@ -768,6 +784,7 @@ pub enum DomainEvent {
     EmailReserved(EmailReserved),
     EmailReservationReleased(EmailReservationReleased),
     RoomCreated(RoomCreated),
+    RoomRecordingToggled(RoomRecordingToggled),
     MeetingCreated(MeetingCreated),
     MeetingUpdated(MeetingUpdated),
     MeetingSummaryGenerated(MeetingSummaryGenerated),
@@ -846,6 +863,7 @@ pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("EmailReserved", 1),
     ("EmailReservationReleased", 1),
     ("RoomCreated", 1),
+    ("RoomRecordingToggled", 1),
     ("MeetingCreated", 1),
     ("MeetingUpdated", 1),
     ("MeetingSummaryGenerated", 1),
@@ -912,6 +930,7 @@ impl DomainEvent {
             Self::EmailReserved(_) => "EmailReserved",
             Self::EmailReservationReleased(_) => "EmailReservationReleased",
             Self::RoomCreated(_) => "RoomCreated",
+            Self::RoomRecordingToggled(_) => "RoomRecordingToggled",
             Self::MeetingCreated(_) => "MeetingCreated",
             Self::MeetingUpdated(_) => "MeetingUpdated",
             Self::MeetingSummaryGenerated(_) => "MeetingSummaryGenerated",

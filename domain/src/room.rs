@@ -1,8 +1,9 @@
-//! The Room aggregate (stream `room-{id}`): a virtual room owned by one account.
+//! The Room aggregate (stream `room-{id}`): a virtual room owned by one account,
+//! and whether its host has turned recording on.
 
 use chrono::{DateTime, Utc};
 
-use crate::events::RoomCreated;
+use crate::events::{RoomCreated, RoomRecordingToggled};
 use crate::validate::required_text;
 use crate::{Aggregate, DomainError, DomainEvent, RoomId, UserId};
 
@@ -17,6 +18,8 @@ pub struct Room;
 pub struct RoomState {
     /// Set once created.
     pub created: Option<RoomCreated>,
+    /// The host turned recording on (and not off since).
+    pub recording: bool,
 }
 
 /// Commands for a room.
@@ -41,6 +44,15 @@ pub enum RoomCommand {
         /// The time of the request.
         now: DateTime<Utc>,
     },
+    /// Turn the room's recording on or off; without a wish, flip it.
+    ToggleRecording {
+        /// The host (the caller checked the room-admin grant).
+        by: UserId,
+        /// On or off; `None` flips the current state.
+        recording: Option<bool>,
+        /// The time of the request.
+        now: DateTime<Utc>,
+    },
 }
 
 impl Aggregate for Room {
@@ -49,55 +61,87 @@ impl Aggregate for Room {
     const STREAM_PREFIX: &'static str = "room";
 
     fn evolve(mut state: RoomState, event: &DomainEvent) -> RoomState {
-        if let DomainEvent::RoomCreated(e) = event {
-            state.created = Some(e.clone());
+        match event {
+            DomainEvent::RoomCreated(e) => state.created = Some(e.clone()),
+            DomainEvent::RoomRecordingToggled(e) => state.recording = e.recording,
+            _ => {}
         }
         state
     }
 
     fn decide(state: &RoomState, command: &RoomCommand) -> Result<Vec<DomainEvent>, DomainError> {
-        let RoomCommand::Create {
-            room_id,
-            owner_id,
-            name,
-            room_type,
-            max_participants,
-            is_private,
-            p2p,
-            now,
-        } = command;
-        if state.created.is_some() {
-            return Err(DomainError::AlreadyExists("room"));
+        match command {
+            RoomCommand::ToggleRecording { by, recording, now } => {
+                toggle_recording(state, *by, *recording, *now)
+            }
+            RoomCommand::Create {
+                room_id,
+                owner_id,
+                name,
+                room_type,
+                max_participants,
+                is_private,
+                p2p,
+                now,
+            } => {
+                if state.created.is_some() {
+                    return Err(DomainError::AlreadyExists("room"));
+                }
+                let room_type = required_text("type", room_type, 32)?.to_lowercase();
+                if !room_type
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(DomainError::invalid(
+                        "type",
+                        "may hold letters, digits, '-' and '_' only",
+                    ));
+                }
+                if let Some(max) = max_participants
+                    && (*max == 0 || *max > MAX_PARTICIPANTS_LIMIT)
+                {
+                    return Err(DomainError::invalid(
+                        "maxParticipants",
+                        format!("must be between 1 and {MAX_PARTICIPANTS_LIMIT}"),
+                    ));
+                }
+                Ok(vec![DomainEvent::RoomCreated(RoomCreated {
+                    room_id: *room_id,
+                    owner_id: *owner_id,
+                    name: required_text("name", name, 200)?,
+                    room_type,
+                    max_participants: *max_participants,
+                    is_private: *is_private,
+                    p2p: *p2p,
+                    created_at: *now,
+                })])
+            }
         }
-        let room_type = required_text("type", room_type, 32)?.to_lowercase();
-        if !room_type
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(DomainError::invalid(
-                "type",
-                "may hold letters, digits, '-' and '_' only",
-            ));
-        }
-        if let Some(max) = max_participants
-            && (*max == 0 || *max > MAX_PARTICIPANTS_LIMIT)
-        {
-            return Err(DomainError::invalid(
-                "maxParticipants",
-                format!("must be between 1 and {MAX_PARTICIPANTS_LIMIT}"),
-            ));
-        }
-        Ok(vec![DomainEvent::RoomCreated(RoomCreated {
-            room_id: *room_id,
-            owner_id: *owner_id,
-            name: required_text("name", name, 200)?,
-            room_type,
-            max_participants: *max_participants,
-            is_private: *is_private,
-            p2p: *p2p,
-            created_at: *now,
-        })])
     }
+}
+
+/// Recording goes on or off once; asking for the state it is in changes nothing.
+fn toggle_recording(
+    state: &RoomState,
+    by: UserId,
+    recording: Option<bool>,
+    now: DateTime<Utc>,
+) -> Result<Vec<DomainEvent>, DomainError> {
+    let Some(created) = &state.created else {
+        return Err(DomainError::NotFound("room"));
+    };
+    let recording = recording.unwrap_or(!state.recording);
+    if recording == state.recording {
+        return Ok(vec![]);
+    }
+    Ok(vec![DomainEvent::RoomRecordingToggled(
+        RoomRecordingToggled {
+            room_id: created.room_id,
+            recording,
+            toggled_by: by,
+            toggled_at: now,
+        },
+    )])
 }
 
 #[cfg(test)]
@@ -151,13 +195,15 @@ mod tests {
     #[test]
     fn a_room_needs_a_name_and_a_plain_type() {
         let mut cmd = create();
-        let RoomCommand::Create { name, .. } = &mut cmd;
-        name.clear();
+        if let RoomCommand::Create { name, .. } = &mut cmd {
+            name.clear();
+        }
         given::<Room>([]).when(cmd).then_invalid("name");
 
         let mut cmd = create();
-        let RoomCommand::Create { room_type, .. } = &mut cmd;
-        *room_type = "con ference".into();
+        if let RoomCommand::Create { room_type, .. } = &mut cmd {
+            *room_type = "con ference".into();
+        }
         given::<Room>([]).when(cmd).then_invalid("type");
     }
 
@@ -165,11 +211,64 @@ mod tests {
     fn max_participants_must_be_positive_and_bounded() {
         for bad in [0, MAX_PARTICIPANTS_LIMIT + 1] {
             let mut cmd = create();
-            let RoomCommand::Create {
+            if let RoomCommand::Create {
                 max_participants, ..
-            } = &mut cmd;
-            *max_participants = Some(bad);
+            } = &mut cmd
+            {
+                *max_participants = Some(bad);
+            }
             given::<Room>([]).when(cmd).then_invalid("maxParticipants");
         }
+    }
+
+    fn toggle(recording: Option<bool>) -> RoomCommand {
+        RoomCommand::ToggleRecording {
+            by: "68afea5f8ed95fae8f7f6d86".parse().unwrap(),
+            recording,
+            now: now(),
+        }
+    }
+
+    fn toggled(recording: bool) -> DomainEvent {
+        DomainEvent::RoomRecordingToggled(RoomRecordingToggled {
+            room_id: "68aff60d0d7bbb02c917906d".parse().unwrap(),
+            recording,
+            toggled_by: "68afea5f8ed95fae8f7f6d86".parse().unwrap(),
+            toggled_at: now(),
+        })
+    }
+
+    #[test]
+    fn the_host_turns_recording_on_and_off() {
+        given::<Room>([created()])
+            .when(toggle(Some(true)))
+            .then([toggled(true)]);
+        given::<Room>([created(), toggled(true)])
+            .when(toggle(Some(false)))
+            .then([toggled(false)]);
+    }
+
+    #[test]
+    fn a_toggle_without_a_wish_flips_the_state() {
+        given::<Room>([created()])
+            .when(toggle(None))
+            .then([toggled(true)]);
+        given::<Room>([created(), toggled(true)])
+            .when(toggle(None))
+            .then([toggled(false)]);
+    }
+
+    #[test]
+    fn asking_for_the_current_state_changes_nothing() {
+        given::<Room>([created(), toggled(true)])
+            .when(toggle(Some(true)))
+            .then([]);
+    }
+
+    #[test]
+    fn an_unknown_room_is_not_recorded() {
+        given::<Room>([])
+            .when(toggle(Some(true)))
+            .then_err(DomainError::NotFound("room"));
     }
 }

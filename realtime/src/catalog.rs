@@ -17,6 +17,10 @@ pub enum Effect {
     Relay,
     /// Relayed, and recorded as a chat message of the room's meeting.
     Chat,
+    /// Relayed, and recorded as a line of the room's meeting's transcript.
+    Transcript,
+    /// Relayed, and recorded as the host turning the room's recording on or off.
+    Recording,
     /// Relayed, and remembered as the room's whiteboard for late joiners.
     WhiteboardStage,
     /// Relayed, and the remembered whiteboard is cleared.
@@ -59,7 +63,7 @@ pub const MESSAGES: &[MessageType] = &[
     m("device-switch", Sender::Participant, Effect::Relay),
     m("product-selected", Sender::Participant, Effect::Relay),
     m("sell-live", Sender::Host, Effect::Relay),
-    m("recording", Sender::Host, Effect::Relay),
+    m("recording", Sender::Host, Effect::Recording),
     m("sharing-toggle", Sender::Participant, Effect::Relay),
     m("whiteBoardToggle", Sender::Host, Effect::Relay),
     m("whiteBoardStateRequest", Sender::Participant, Effect::Relay),
@@ -78,7 +82,7 @@ pub const MESSAGES: &[MessageType] = &[
         Sender::Host,
         Effect::RemoveParticipant,
     ),
-    m("transcript", Sender::Participant, Effect::Relay),
+    m("transcript", Sender::Participant, Effect::Transcript),
     m("annotation", Sender::Participant, Effect::Relay),
     m("meetingId", Sender::Host, Effect::MeetingId),
 ];

@@ -6,15 +6,20 @@
 //! ([`presence`]).
 //!
 //! Data flow: socket → [`relay`] (token, size, rate and grant checks) → the other
-//! sockets of the room, and the command bus for what must be kept.
+//! sockets of the room, the other server processes ([`cluster`], with Redis) and
+//! the command bus for what must be kept.
 #![warn(missing_docs)]
 
+mod audit;
 pub mod catalog;
+pub mod cluster;
 pub mod live_events;
 pub mod presence;
 pub mod relay;
+mod remote;
 pub mod rooms;
 mod ws;
 
+pub use cluster::{Cluster, ClusterError};
 pub use presence::{Locate, Presence};
-pub use relay::{RelaySettings, RoomAccess, RoomAuth, RoomRelay};
+pub use relay::{RelayServices, RelaySettings, RoomAccess, RoomAuth, RoomRelay};

@@ -1,17 +1,23 @@
 //! Pushes what happens in the log to the rooms it concerns: recordings started,
-//! stopped, processed (with progress) and stored, shared files. A room's sockets get
-//! an `event` message `{type, …the event's fields}`; the subscription starts at
-//! "now", since earlier events are in the read models.
+//! stopped, processed (with progress) and stored, shared files, summaries ready.
+//! A room's sockets (of both kinds) get an `event` message `{type, …the event's
+//! fields}`; the subscription starts at "now", since earlier events are in the
+//! read models. Every server process follows the log itself, so these are not
+//! passed between processes.
+
+use std::sync::Arc;
 
 use altegon_commands::CommandBus;
 use altegon_commands::pipeline::decode;
 use altegon_commands::store::{EventFilter, SubscriptionStart};
+use altegon_domain::meeting::Meeting;
 use altegon_domain::recording::Recording;
 use altegon_domain::session::Session;
 use altegon_domain::{DomainEvent, RoomId};
 use futures::StreamExt;
 use serde_json::Value;
-use socketioxide::SocketIo;
+
+use crate::relay::{Relayed, Shared};
 
 /// The event types rooms hear about.
 pub const PUSHED: &[&str] = &[
@@ -24,10 +30,16 @@ pub const PUSHED: &[&str] = &[
     "RecordingFileUploaded",
     "RoomFileUploaded",
     "RoomFilesDeleted",
+    "MeetingSummaryGenerated",
 ];
 
+/// Fields never pushed: the notes themselves (encrypted in the log) are read
+/// through the API by those allowed to.
+const WITHHELD: &[&str] = &["summary"];
+
 /// Follows the log until the store's stream ends, pushing events to rooms.
-pub async fn push_room_events(bus: CommandBus, io: SocketIo) {
+pub(crate) async fn push_room_events(shared: Arc<Shared>) {
+    let bus = &shared.bus;
     let filter = EventFilter {
         stream_prefixes: vec![],
         event_types: PUSHED.iter().map(|t| (*t).to_owned()).collect(),
@@ -44,24 +56,46 @@ pub async fn push_room_events(bus: CommandBus, io: SocketIo) {
         let Ok(event) = decode(&recorded) else {
             continue;
         };
-        let Some(room) = room_of(&bus, &event).await else {
+        // A meeting not linked to a room in the log may have been announced in one.
+        let announced = match &event {
+            DomainEvent::MeetingSummaryGenerated(e) => shared.rooms.room_of_meeting(e.meeting_id),
+            _ => None,
+        };
+        let Some(room) = room_of(bus, &event).await.or(announced) else {
             continue;
         };
         let mut payload = event.encode().data;
         if let Value::Object(map) = &mut payload {
+            for field in WITHHELD {
+                map.remove(*field);
+            }
             map.insert("type".into(), Value::String(recorded.event_type.clone()));
             map.insert("position".into(), Value::from(recorded.position));
         }
-        let _ = io
-            .to(crate::relay::room_name(room))
-            .emit("event", &payload)
+        shared
+            .emit_here(
+                room,
+                Relayed {
+                    origin: String::new(),
+                    everyone: true,
+                    event: "event".into(),
+                    payload,
+                },
+            )
             .await;
     }
 }
 
 /// The room an event concerns, when it concerns one: from the event itself, or
-/// from the state of the recording or session it belongs to.
+/// from the state of the recording, session or meeting it belongs to.
 pub async fn room_of(bus: &CommandBus, event: &DomainEvent) -> Option<RoomId> {
+    if let DomainEvent::MeetingSummaryGenerated(e) = event {
+        return bus
+            .state::<Meeting>(e.meeting_id)
+            .await
+            .ok()
+            .and_then(|m| m.room_id);
+    }
     let session = match event {
         DomainEvent::SessionStarted(e) => return Some(e.room_id),
         DomainEvent::ParticipantJoined(e) => Some(&e.session_id),

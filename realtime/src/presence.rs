@@ -17,10 +17,15 @@ use altegon_domain::{DomainError, RoomId, SessionId, UserId};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-/// Finds a client's location from its request and what it declared.
+use crate::cluster::Cluster;
+
+/// Finds a client's address and location from its request and what it declared.
 pub trait Locate: Send + Sync + 'static {
     /// The location; `Unknown` fields when nothing is known.
     fn locate(&self, request: &http::request::Parts, declared: Option<&Value>) -> Location;
+
+    /// The client's address, as the audit trail records it.
+    fn client_ip(&self, request: &http::request::Parts) -> Option<String>;
 }
 
 /// Who is arriving.
@@ -49,6 +54,7 @@ pub struct Presence {
     bus: CommandBus,
     grace: Duration,
     app_domain: Option<String>,
+    cluster: Option<Arc<Cluster>>,
     rooms: Mutex<HashMap<RoomId, RoomSeats>>,
 }
 
@@ -60,12 +66,19 @@ fn context(user: UserId) -> CommandContext {
 }
 
 impl Presence {
-    /// Presence recorded through `bus`; a leave waits `grace`.
-    pub fn new(bus: CommandBus, grace: Duration, app_domain: Option<String>) -> Arc<Self> {
+    /// Presence recorded through `bus`; a leave waits `grace`. With a cluster,
+    /// a room's session is found where other processes recorded it.
+    pub fn new(
+        bus: CommandBus,
+        grace: Duration,
+        app_domain: Option<String>,
+        cluster: Option<Arc<Cluster>>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             bus,
             grace,
             app_domain,
+            cluster,
             rooms: Mutex::new(HashMap::new()),
         })
     }
@@ -80,6 +93,11 @@ impl Presence {
             is_admin: false,
         };
         let ctx = context(arrival.user_id);
+        if seats.session.is_none()
+            && let Some(cluster) = &self.cluster
+        {
+            seats.session = cluster.room_session(arrival.room_id).await;
+        }
         if let Some(session) = seats.session {
             match join_session(
                 &self.bus,
@@ -111,6 +129,9 @@ impl Presence {
         )
         .await?;
         seats.session = Some(session);
+        if let Some(cluster) = &self.cluster {
+            cluster.set_room_session(arrival.room_id, session).await;
+        }
         Ok(session)
     }
 

@@ -1,14 +1,19 @@
 //! The room data socket (`/erizocontroller/socket.io`) and the Meet APIs socket
 //! (`/socket.io`, `room.join`). A room token admits a socket to its room; each
 //! message of the catalogue is checked (size, rate, sender's grant) and passed to
-//! the other sockets of the room; chat is recorded on the room's meeting.
+//! the other sockets of the room (and, with Redis, to the other processes);
+//! chat, transcript lines and recording toggles are recorded through the commands.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use altegon_commands::handlers::transcripts::post_chat_message;
+use altegon_commands::crypto::TranscriptCipher;
+use altegon_commands::handlers::rooms::toggle_room_recording;
+use altegon_commands::handlers::transcripts::{
+    NewTranscriptLine, add_transcript_line, post_chat_message,
+};
 use altegon_commands::{Actor, CommandBus, CommandContext};
-use altegon_domain::{RoomId, UserId};
+use altegon_domain::{MeetingId, RoomId, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use socketioxide::extract::{AckSender, SocketRef, TryData};
@@ -17,6 +22,7 @@ use socketioxide::layer::SocketIoLayer;
 use socketioxide::{ParserConfig, SocketIo};
 
 use crate::catalog::{Effect, MESSAGES, MessageType, Sender};
+use crate::cluster::{Cluster, ClusterMessage};
 use crate::rooms::{Member, Rooms};
 
 /// What a room token grants, as the API verified it.
@@ -84,17 +90,33 @@ enum Audience {
     Everyone,
 }
 
-/// A chat line to record before it is relayed.
+/// A line said or written in the room, for its meeting.
 #[derive(Debug)]
-pub(crate) struct ChatLine {
-    meeting: altegon_domain::MeetingId,
+pub(crate) struct Line {
+    meeting: MeetingId,
     user_name: String,
     user: UserId,
     message: String,
 }
 
-/// One message on its way: recorded first when it is chat, then relayed.
-type Outgoing = (Audience, &'static str, Value, Option<ChatLine>);
+/// What a message leaves in the log, recorded before it is relayed, in the
+/// sender's order.
+#[derive(Debug)]
+pub(crate) enum Keep {
+    /// A chat message of the room's meeting.
+    Chat(Line),
+    /// A transcript line of the room's meeting.
+    Transcript(Line),
+    /// The host turned recording on or off (`None`: flipped).
+    Recording {
+        room: RoomId,
+        host: UserId,
+        recording: Option<bool>,
+    },
+}
+
+/// One message on its way: recorded first when it must be kept, then relayed.
+type Outgoing = (Audience, &'static str, Value, Option<Keep>);
 
 type Outbox = tokio::sync::mpsc::Sender<Outgoing>;
 
@@ -113,6 +135,8 @@ pub(crate) struct Shared {
     pub(crate) presence: Arc<crate::presence::Presence>,
     pub(crate) locate: Arc<dyn crate::presence::Locate>,
     pub(crate) bus: CommandBus,
+    pub(crate) transcripts: Arc<TranscriptCipher>,
+    pub(crate) cluster: Option<Arc<Cluster>>,
     pub(crate) rooms: Rooms,
     pub(crate) settings: RelaySettings,
     /// The room data socket, for what plain WebSocket clients send.
@@ -135,14 +159,95 @@ impl Shared {
             .clone()
     }
 
-    /// Hands a relayed message to the room's plain WebSocket clients, if any.
+    /// Hands a message relayed to this process's Socket.IO clients to its plain
+    /// WebSocket clients and to the other processes.
     pub(crate) fn publish(&self, room: RoomId, relayed: Relayed) {
+        if let Some(cluster) = &self.cluster {
+            cluster.publish(ClusterMessage::Relayed {
+                room,
+                origin: relayed.origin.clone(),
+                event: relayed.event.clone(),
+                payload: relayed.payload.clone(),
+            });
+        }
+        self.publish_to_websockets(room, relayed);
+    }
+
+    fn publish_to_websockets(&self, room: RoomId, relayed: Relayed) {
         let feeds = self.feeds.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(feed) = feeds.get(&room)
             && feed.receiver_count() > 0
         {
             let _ = feed.send(Arc::new(relayed));
         }
+    }
+
+    /// Sends a message to every socket of the room on this process, of either kind.
+    pub(crate) async fn emit_here(&self, room: RoomId, relayed: Relayed) {
+        if let Some(io) = self.io.get() {
+            let _ = io
+                .to(room_name(room))
+                .emit(relayed.event.as_str(), &relayed.payload)
+                .await;
+        }
+        self.publish_to_websockets(room, relayed);
+    }
+
+    /// Tells the other processes, when there are any.
+    pub(crate) fn tell(&self, message: ClusterMessage) {
+        if let Some(cluster) = &self.cluster {
+            cluster.publish(message);
+        }
+    }
+
+    /// Tells the other processes who is connected to the room here.
+    pub(crate) fn announce_members(&self, room: RoomId) {
+        if self.cluster.is_some() {
+            self.tell(ClusterMessage::Members {
+                room,
+                users: self.rooms.local_users(room),
+            });
+        }
+    }
+
+    /// Records a message refused for want of a grant (not for size or rate).
+    pub(crate) fn audit_denied_message(
+        &self,
+        access: &RoomAccess,
+        message: &MessageType,
+        refusal: &Refusal,
+        request: &http::request::Parts,
+    ) {
+        if refusal.status == 403 {
+            self.audit_refusal(
+                Some(access.user_id),
+                format!("SOCKET {}", message.name),
+                format!("room/{}", access.room_id),
+                403,
+                request,
+            );
+        }
+    }
+
+    /// Records a refused message or connection in the audit trail.
+    pub(crate) fn audit_refusal(
+        &self,
+        user: Option<UserId>,
+        action: String,
+        resource: String,
+        status: u16,
+        request: &http::request::Parts,
+    ) {
+        crate::audit::record_refusal(
+            &self.bus,
+            crate::audit::Refused {
+                user,
+                action,
+                resource,
+                status,
+                ip: self.locate.client_ip(request),
+            },
+        );
     }
 }
 
@@ -189,6 +294,22 @@ impl Bucket {
     }
 }
 
+/// What the relay works with.
+pub struct RelayServices {
+    /// Verifies room tokens.
+    pub auth: Arc<dyn RoomAuth>,
+    /// Records what must be kept.
+    pub bus: CommandBus,
+    /// Room presence as live sessions.
+    pub presence: Arc<crate::presence::Presence>,
+    /// Where clients are.
+    pub locate: Arc<dyn crate::presence::Locate>,
+    /// Transcript lines are kept encrypted with it.
+    pub transcripts: Arc<TranscriptCipher>,
+    /// The other server processes, when Redis is configured.
+    pub cluster: Option<Arc<Cluster>>,
+}
+
 /// The relay's two Socket.IO layers and its plain WebSocket endpoint.
 pub struct RoomRelay {
     shared: Arc<Shared>,
@@ -200,18 +321,22 @@ pub struct RoomRelay {
 
 impl RoomRelay {
     /// Builds both sockets over one room registry.
-    pub fn new(
-        auth: Arc<dyn RoomAuth>,
-        bus: CommandBus,
-        presence: Arc<crate::presence::Presence>,
-        locate: Arc<dyn crate::presence::Locate>,
-        settings: RelaySettings,
-    ) -> Self {
+    pub fn new(services: RelayServices, settings: RelaySettings) -> Self {
+        let RelayServices {
+            auth,
+            bus,
+            presence,
+            locate,
+            transcripts,
+            cluster,
+        } = services;
         let shared = Arc::new(Shared {
             auth,
             presence,
             locate,
             bus,
+            transcripts,
+            cluster,
             rooms: Rooms::default(),
             settings,
             io: std::sync::OnceLock::new(),
@@ -286,10 +411,14 @@ impl RoomRelay {
         };
         meet_api.1.ns("/", on_meet_connect);
         let _ = shared.io.set(room_data.1.clone());
-        tokio::spawn(crate::live_events::push_room_events(
-            shared.bus.clone(),
-            room_data.1.clone(),
-        ));
+        tokio::spawn(crate::live_events::push_room_events(shared.clone()));
+        if let Some(cluster) = &shared.cluster {
+            tokio::spawn(crate::remote::apply_remote(
+                shared.clone(),
+                cluster.subscribe(),
+            ));
+            tokio::spawn(crate::remote::repeat_members(Arc::downgrade(&shared)));
+        }
         Self {
             shared,
             room_data,
@@ -307,6 +436,21 @@ impl RoomRelay {
 }
 
 fn authenticate(s: &SocketRef, shared: &Shared, token: Option<String>) -> Result<(), Refused> {
+    let admitted = check_token(s, shared, token);
+    if let Err(refused) = &admitted {
+        tracing::info!(reason = %refused, "refused a room socket");
+        shared.audit_refusal(
+            None,
+            "SOCKET connect".into(),
+            s.req_parts().uri.path().to_owned(),
+            401,
+            s.req_parts(),
+        );
+    }
+    admitted
+}
+
+fn check_token(s: &SocketRef, shared: &Shared, token: Option<String>) -> Result<(), Refused> {
     let token = token
         .or_else(|| query_token(s))
         .ok_or_else(|| Refused("a room token is required (auth: { token })".into()))?;
@@ -353,6 +497,7 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
             token_id: access.token_id.clone(),
         },
     );
+    shared.announce_members(access.room_id);
     let (outbox, mut queued) = tokio::sync::mpsc::channel::<Outgoing>(OUTBOX);
     {
         let s = s.clone();
@@ -360,9 +505,9 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
         let shared = shared.clone();
         let room_id = access.room_id;
         tokio::spawn(async move {
-            while let Some((audience, event, payload, chat)) = queued.recv().await {
-                if let Some(line) = chat {
-                    record_chat(&shared.bus, line).await;
+            while let Some((audience, event, payload, keep)) = queued.recv().await {
+                if let Some(keep) = keep {
+                    record(&shared, keep).await;
                 }
                 let to = match audience {
                     Audience::Others => s.to(room.clone()),
@@ -407,6 +552,7 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
     let shared = shared.clone();
     s.on_disconnect(move |s: SocketRef| async move {
         shared.rooms.leave(access.room_id, &s.id.to_string());
+        shared.announce_members(access.room_id);
         shared.presence.depart(access.room_id, access.user_id);
         let count = shared.rooms.participants(access.room_id);
         let _ = s
@@ -474,14 +620,15 @@ fn refuse(s: &SocketRef, message: &str, status: u16, error: &str) {
 }
 
 /// Checks one message and applies what it does to the room (whiteboard, meeting,
-/// removal). The answer is the chat line to record and the sockets to disconnect.
+/// removal), here and on the other processes. The answer is what to record and
+/// the sockets to disconnect.
 pub(crate) fn check(
     shared: &Shared,
     access: &RoomAccess,
     bucket: &Mutex<Bucket>,
     message: &'static MessageType,
     payload: &Value,
-) -> Result<(Option<ChatLine>, Vec<String>), Refusal> {
+) -> Result<(Option<Keep>, Vec<String>), Refusal> {
     let size = serde_json::to_vec(payload).map_or(usize::MAX, |v| v.len());
     if size > shared.settings.max_message_bytes {
         return Err(Refusal {
@@ -521,29 +668,74 @@ pub(crate) fn check(
             },
         });
     }
-    let mut chat = None;
+    let room = access.room_id;
+    let mut keep = None;
     let mut removed = Vec::new();
     match message.effect {
         Effect::Relay => {}
-        Effect::WhiteboardStage => shared
-            .rooms
-            .set_whiteboard(access.room_id, Some(payload.clone())),
-        Effect::WhiteboardClear => shared.rooms.set_whiteboard(access.room_id, None),
+        Effect::WhiteboardStage | Effect::WhiteboardClear => {
+            let stage = (message.effect == Effect::WhiteboardStage).then(|| payload.clone());
+            shared.rooms.set_whiteboard(room, stage.clone());
+            shared.tell(ClusterMessage::Whiteboard { room, stage });
+        }
         Effect::MeetingId => {
-            if let Some(id) = text(payload, &["meetingId", "msg"]).and_then(|v| v.parse().ok()) {
-                shared.rooms.set_meeting(access.room_id, id);
+            if let Some(meeting) = text(payload, &["meetingId", "msg"]).and_then(|v| v.parse().ok())
+            {
+                shared.rooms.set_meeting(room, meeting);
+                shared.tell(ClusterMessage::Meeting { room, meeting });
             }
         }
-        Effect::Chat => chat = chat_line(shared, access, payload),
+        Effect::Chat => keep = line(shared, access, payload).map(Keep::Chat),
+        Effect::Transcript => keep = line(shared, access, payload).map(Keep::Transcript),
+        Effect::Recording => {
+            keep = Some(Keep::Recording {
+                room,
+                host: access.user_id,
+                recording: recording_wish(payload),
+            });
+        }
         Effect::RemoveParticipant => {
-            if let Some(target) =
+            if let Some(user) =
                 text(payload, &["id", "userId", "msg"]).and_then(|v| v.parse::<UserId>().ok())
             {
-                removed = shared.rooms.remove_user(access.room_id, target);
+                let removal = shared.rooms.remove_user(room, user);
+                shared.tell(ClusterMessage::Removed {
+                    room,
+                    user,
+                    tokens: removal.tokens,
+                    payload: payload.clone(),
+                });
+                removed = removal.sockets;
             }
         }
     }
-    Ok((chat, removed))
+    Ok((keep, removed))
+}
+
+/// Whether a `recording` message turns recording on or off, when it says: a
+/// boolean `recording`/`isRecording`/`enabled`, or a `status`/`action`/`msg` of
+/// start/started/on or stop/stopped/off, at the top or inside `msg`.
+pub(crate) fn recording_wish(payload: &Value) -> Option<bool> {
+    let places = [Some(payload), payload.get("msg")];
+    for place in places.into_iter().flatten() {
+        for name in ["recording", "isRecording", "enabled"] {
+            if let Some(Value::Bool(b)) = place.get(name) {
+                return Some(*b);
+            }
+        }
+        let words = ["status", "action", "state"]
+            .iter()
+            .filter_map(|name| place.get(name))
+            .chain(std::iter::once(place).filter(|p| p.is_string()));
+        for word in words {
+            match word.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("start" | "started" | "on" | "recording") => return Some(true),
+                Some("stop" | "stopped" | "off") => return Some(false),
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 /// Disconnects removed sockets of either kind, telling them why.
@@ -580,7 +772,10 @@ fn handle(
         return;
     };
     match check(shared, access, &bucket, message, &payload) {
-        Err(refusal) => refuse(s, message.name, refusal.status, &refusal.error),
+        Err(refusal) => {
+            shared.audit_denied_message(access, message, &refusal, s.req_parts());
+            refuse(s, message.name, refusal.status, &refusal.error);
+        }
         Ok((chat, removed)) => {
             disconnect_removed(shared, removed, &payload);
             if outbox
@@ -608,13 +803,13 @@ pub(crate) fn text(payload: &Value, names: &[&str]) -> Option<String> {
     None
 }
 
-/// The chat line to record, when the room's meeting is known.
-pub(crate) fn chat_line(shared: &Shared, access: &RoomAccess, payload: &Value) -> Option<ChatLine> {
+/// The chat or transcript line to record, when the room's meeting is known.
+fn line(shared: &Shared, access: &RoomAccess, payload: &Value) -> Option<Line> {
     let meeting = shared.rooms.meeting(access.room_id)?;
     let message = text(payload, &["msg"]).filter(|m| !m.is_empty())?;
     let user_name =
         text(payload, &["username", "userName"]).unwrap_or_else(|| access.user_id.to_string());
-    Some(ChatLine {
+    Some(Line {
         meeting,
         user_name,
         user: access.user_id,
@@ -622,22 +817,106 @@ pub(crate) fn chat_line(shared: &Shared, access: &RoomAccess, payload: &Value) -
     })
 }
 
-pub(crate) async fn record_chat(bus: &CommandBus, line: ChatLine) {
+/// Records what a message leaves in the log; a failure is logged, the message
+/// is relayed anyway.
+pub(crate) async fn record(shared: &Shared, keep: Keep) {
+    let user = match &keep {
+        Keep::Chat(line) | Keep::Transcript(line) => line.user,
+        Keep::Recording { host, .. } => *host,
+    };
     let ctx = CommandContext::new(Actor {
-        id: Some(line.user.to_string()),
+        id: Some(user.to_string()),
         roles: vec![],
     });
-    let meeting = line.meeting;
-    if let Err(e) = post_chat_message(
-        bus,
-        &ctx,
-        meeting,
-        line.user_name,
-        Some(line.user),
-        line.message,
-    )
-    .await
-    {
-        tracing::warn!(error = %e, %meeting, "recording a chat message failed");
+    let (what, outcome) = match keep {
+        Keep::Chat(line) => (
+            "a chat message",
+            post_chat_message(
+                &shared.bus,
+                &ctx,
+                line.meeting,
+                line.user_name,
+                Some(line.user),
+                line.message,
+            )
+            .await
+            .map(drop),
+        ),
+        Keep::Transcript(line) => {
+            // The web client sends lines encrypted; anything else is encrypted
+            // here, so that no transcript text is kept in clear.
+            let message = if shared.transcripts.decrypt(&line.message).is_ok() {
+                Ok(line.message)
+            } else {
+                shared.transcripts.encrypt(&line.message)
+            };
+            let outcome = match message {
+                Ok(message) => add_transcript_line(
+                    &shared.bus,
+                    &ctx,
+                    NewTranscriptLine {
+                        meeting_id: line.meeting,
+                        user_name: line.user_name,
+                        message,
+                        sent_by: Some(line.user),
+                    },
+                )
+                .await
+                .map(drop),
+                Err(e) => {
+                    tracing::warn!(error = %e, "encrypting a transcript line failed");
+                    Ok(())
+                }
+            };
+            ("a transcript line", outcome)
+        }
+        Keep::Recording {
+            room,
+            host,
+            recording,
+        } => (
+            "a recording toggle",
+            toggle_room_recording(&shared.bus, &ctx, room, host, recording)
+                .await
+                .map(drop),
+        ),
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "recording {what} failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recording_message_says_on_or_off_in_the_web_client_s_words() {
+        for (payload, wish) in [
+            (
+                json!({ "type": "recording", "msg": { "status": "start" } }),
+                Some(true),
+            ),
+            (json!({ "type": "recording", "msg": "stop" }), Some(false)),
+            (
+                json!({ "type": "recording", "recording": true }),
+                Some(true),
+            ),
+            (
+                json!({ "type": "recording", "msg": { "isRecording": false } }),
+                Some(false),
+            ),
+            (
+                json!({ "type": "recording", "action": "Stopped" }),
+                Some(false),
+            ),
+            (json!({ "type": "recording" }), None),
+            (
+                json!({ "type": "recording", "msg": { "status": "paused" } }),
+                None,
+            ),
+        ] {
+            assert_eq!(recording_wish(&payload), wish, "{payload}");
+        }
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::catalog;
 use crate::presence::Arrival;
 use crate::relay::{
-    Bucket, Relayed, RoomAccess, Shared, check, disconnect_removed, record_chat, room_name,
+    Bucket, Relayed, RoomAccess, Shared, check, disconnect_removed, record, room_name,
 };
 use crate::rooms::Member;
 
@@ -60,6 +60,13 @@ async fn serve(mut socket: WebSocket, shared: Arc<Shared>, query: WsQuery, parts
     let access = match query.token.as_deref().map(|t| shared.auth.authorize(t)) {
         Some(Ok(access)) if !shared.rooms.is_removed(access.room_id, &access.token_id) => access,
         refused => {
+            shared.audit_refusal(
+                None,
+                "SOCKET connect".into(),
+                parts.uri.path().to_owned(),
+                401,
+                &parts,
+            );
             let error = match refused {
                 None => "a room token is required (?token=)".to_owned(),
                 Some(Err(e)) => format!("room token refused: {e}"),
@@ -77,6 +84,7 @@ async fn serve(mut socket: WebSocket, shared: Arc<Shared>, query: WsQuery, parts
     let id = format!("ws-{}", uuid_like());
     run(socket, &shared, &access, &id, query, &parts).await;
     shared.rooms.leave(access.room_id, &id);
+    shared.announce_members(access.room_id);
     shared
         .ws_kicks
         .lock()
@@ -150,6 +158,7 @@ async fn run(
             token_id: access.token_id.clone(),
         },
     );
+    shared.announce_members(access.room_id);
     let session = shared
         .presence
         .arrive(Arrival {
@@ -213,7 +222,7 @@ async fn run(
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     Some(Ok(_)) => continue,
                 };
-                let reply = on_frame(shared, access, id, &bucket, text.as_str()).await;
+                let reply = on_frame(shared, access, id, &bucket, text.as_str(), parts).await;
                 if let Some(error) = reply
                     && socket.send(frame("error", &error)).await.is_err()
                 {
@@ -231,6 +240,7 @@ async fn on_frame(
     id: &str,
     bucket: &Mutex<Bucket>,
     text: &str,
+    parts: &Parts,
 ) -> Option<Value> {
     let frame: Frame = match serde_json::from_str(text) {
         Ok(f) => f,
@@ -247,12 +257,13 @@ async fn on_frame(
     };
     match check(shared, access, bucket, message, &frame.data) {
         Err(refusal) => {
+            shared.audit_denied_message(access, message, &refusal, parts);
             Some(json!({ "type": message.name, "status": refusal.status, "error": refusal.error }))
         }
-        Ok((chat, removed)) => {
+        Ok((keep, removed)) => {
             disconnect_removed(shared, removed, &frame.data);
-            if let Some(line) = chat {
-                record_chat(&shared.bus, line).await;
+            if let Some(keep) = keep {
+                record(shared, keep).await;
             }
             broadcast(shared, access, id, false, message.name, frame.data).await;
             None

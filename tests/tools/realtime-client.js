@@ -78,6 +78,29 @@ async function main() {
   result.hostChat = of(host, 'chat-box')[0];
   result.guestEcho = of(guest, 'chat-box').length;
 
+  // A transcript line (in clear here; the web client sends ciphertext) is relayed
+  // and kept encrypted; the host turns recording on.
+  guest.socket.emit('transcript', { type: 'transcript', id: plan.guestId, username: 'Guest', msg: 'We ship on Friday.', time: 1692345679 });
+  await until(() => of(host, 'transcript').length > 0);
+  result.hostTranscript = of(host, 'transcript')[0];
+  host.socket.emit('recording', { type: 'recording', msg: { status: 'start' } });
+  await until(() => of(guest, 'recording').length > 0);
+  result.guestRecording = of(guest, 'recording')[0];
+
+  // The host has the transcript summarized: the room hears that notes are ready.
+  let summarized = 0;
+  for (let i = 0; i < 50 && summarized !== 200; i += 1) {
+    const r = await fetch(`${plan.url}/transcription/generate-summary/${plan.meetingId}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${plan.hostAccessToken}` },
+    });
+    summarized = r.status;
+    if (summarized !== 200) await sleep(100);
+  }
+  result.summaryStatus = summarized;
+  await until(() => of(guest, 'event').some((e) => e.type === 'MeetingSummaryGenerated'));
+  result.guestSummaryEvent = of(guest, 'event').find((e) => e.type === 'MeetingSummaryGenerated');
+
   // The older web client (socket.io-client v2, protocol 4) in the same room.
   const legacy = await new Promise((resolve, reject) => {
     const socket = ioV2(plan.url, {
@@ -145,7 +168,9 @@ async function main() {
   });
   result.recordingStartStatus = started.status;
   await until(() => of(guest, 'event').some((e) => e.type === 'RecordingStarted'));
-  result.guestEvents = of(guest, 'event').map((e) => [e.type, e.recordingId]);
+  result.guestEvents = of(guest, 'event')
+    .filter((e) => e.type.startsWith('Recording'))
+    .map((e) => [e.type, e.recordingId]);
 
   guest.socket.emit('mute-all-participants', { type: 'mute-all-participants' });
   await until(() => of(guest, 'error').length > 0);

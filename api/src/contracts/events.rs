@@ -57,6 +57,7 @@ fn schema_of(name: &str) -> Option<Value> {
         EmailReserved,
         EmailReservationReleased,
         RoomCreated,
+        RoomRecordingToggled,
         MeetingCreated,
         MeetingUpdated,
         MeetingSummaryGenerated,

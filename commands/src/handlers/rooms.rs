@@ -46,3 +46,21 @@ pub async fn create_room(
     let outcome = bus.execute::<Room>(ctx, room_id, &command).await?;
     Ok((room_id, outcome.position))
 }
+
+/// Turns the room's recording on or off (`None` flips it), as its host asked in
+/// the room; nothing is appended when it already is in that state.
+pub async fn toggle_room_recording(
+    bus: &CommandBus,
+    ctx: &CommandContext,
+    room_id: RoomId,
+    by: UserId,
+    recording: Option<bool>,
+) -> Result<Position, CommandError> {
+    let command = RoomCommand::ToggleRecording {
+        by,
+        recording,
+        now: Utc::now(),
+    };
+    let outcome = bus.execute::<Room>(ctx, room_id, &command).await?;
+    Ok(outcome.position)
+}

@@ -184,6 +184,74 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
         "{names:?}"
     );
 
+    // The transcript line is kept encrypted and reads back in clear.
+    assert_eq!(seen["hostTranscript"]["msg"], "We ship on Friday.");
+    let lines = app.stream_events(&format!("transcript-{meeting}")).await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].0, "TranscriptLineAdded");
+    assert!(
+        !lines[0].1.to_string().contains("Friday"),
+        "no transcript text in clear in the log"
+    );
+    let r = app
+        .get_as(&host_token, &format!("/view-transcript/{meeting}"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let view: Value = r.json().await.unwrap();
+    assert_eq!(view["data"][0]["message"], "We ship on Friday.");
+    assert_eq!(view["data"][0]["userName"], "Guest");
+
+    // The recording toggle is in the room's stream.
+    assert_eq!(seen["guestRecording"]["msg"]["status"], "start");
+    let toggles = app.stream_events(&format!("room-{room}")).await;
+    let toggled: Vec<_> = toggles
+        .iter()
+        .filter(|(t, _)| t == "RoomRecordingToggled")
+        .map(|(_, e)| (e["recording"].clone(), e["toggledBy"].clone()))
+        .collect();
+    assert_eq!(toggled, [(json!(true), json!(host))]);
+
+    // Notes ready is pushed to the room, without the notes.
+    assert_eq!(seen["summaryStatus"], 200);
+    assert_eq!(
+        seen["guestSummaryEvent"]["meetingId"].as_str(),
+        Some(meeting.as_str())
+    );
+    assert!(seen["guestSummaryEvent"].get("summary").is_none());
+
+    // Refused host controls and refused connections are in the audit trail.
+    let today = chrono::Utc::now().format("%Y-%m-%d");
+    let audit = app.stream_events(&format!("audit-{today}")).await;
+    let denied: Vec<(String, Value, Value)> = audit
+        .iter()
+        .filter(|(_, e)| {
+            e["action"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("SOCKET"))
+        })
+        .map(|(_, e)| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["status"].clone(),
+                e["actorId"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        denied.contains(&(
+            "SOCKET mute-all-participants".into(),
+            json!(403),
+            json!(guest)
+        )),
+        "{denied:?}"
+    );
+    assert!(
+        denied
+            .iter()
+            .any(|(a, status, actor)| a == "SOCKET connect" && *status == 401 && actor.is_null()),
+        "{denied:?}"
+    );
+
     // The chat lines are in the meeting's chat stream, in order.
     let events = app.stream_events(&format!("chat-{meeting}")).await;
     let lines: Vec<(&str, &str)> = events
