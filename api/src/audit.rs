@@ -65,10 +65,14 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         |m| m.as_str().to_owned(),
     );
     let path = request.uri().path().to_owned();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let actor = AuthUser::from_headers(&state, &parts.headers)
         .ok()
         .flatten();
+    // Verified once: the layers and handlers inside take the caller from here.
+    if let Some(actor) = &actor {
+        parts.extensions.insert(actor.clone());
+    }
     let ip = crate::client_ip::client_ip(&parts, state.config.trust_forwarded_for)
         .map(|ip| ip.to_string());
     let request_id = parts

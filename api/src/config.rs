@@ -163,6 +163,23 @@ pub struct Config {
     /// How long a participant whose last socket dropped keeps their seat in the
     /// room's session, in ms (`ALTEGON_REALTIME_LEAVE_GRACE_MS`).
     pub realtime_leave_grace_ms: u64,
+    /// Rate limits per caller and route group (`ALTEGON_RATE_LIMITING`); see
+    /// `docs/security.md`.
+    pub rate_limiting: bool,
+    /// Login and register attempts per minute and address
+    /// (`ALTEGON_RATE_LIMIT_AUTH_PER_MINUTE`); 0 = unlimited, as for every group.
+    pub rate_limit_auth_per_minute: u32,
+    /// Reads of stored recordings and files per minute and caller
+    /// (`ALTEGON_RATE_LIMIT_STORAGE_READS_PER_MINUTE`).
+    pub rate_limit_storage_reads_per_minute: u32,
+    /// Uploads per minute and caller (`ALTEGON_RATE_LIMIT_UPLOADS_PER_MINUTE`).
+    pub rate_limit_uploads_per_minute: u32,
+    /// Deletions per minute and caller (`ALTEGON_RATE_LIMIT_DELETES_PER_MINUTE`).
+    pub rate_limit_deletes_per_minute: u32,
+    /// Download URLs (SAS) per minute and caller (`ALTEGON_RATE_LIMIT_SAS_PER_MINUTE`).
+    pub rate_limit_sas_per_minute: u32,
+    /// Other requests per minute and caller (`ALTEGON_RATE_LIMIT_DEFAULT_PER_MINUTE`).
+    pub rate_limit_default_per_minute: u32,
     /// Redis shared by the server processes of one deployment (`ALTEGON_REDIS_URL`,
     /// `redis://[:password@]host:port[/db]`): their realtime rooms are shared
     /// through it. A secret, since it may hold a password.
@@ -284,6 +301,13 @@ impl Default for Config {
             realtime_max_message_bytes: 64 * 1024,
             realtime_messages_per_second: 50,
             realtime_leave_grace_ms: 10_000,
+            rate_limiting: true,
+            rate_limit_auth_per_minute: 20,
+            rate_limit_storage_reads_per_minute: 300,
+            rate_limit_uploads_per_minute: 60,
+            rate_limit_deletes_per_minute: 60,
+            rate_limit_sas_per_minute: 60,
+            rate_limit_default_per_minute: 1_200,
             redis_url: None,
             redis_prefix: "altegon".into(),
             cors_allowed_origins: String::new(),

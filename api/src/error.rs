@@ -39,6 +39,12 @@ pub enum Error {
     /// 413: the body is larger than allowed.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// 429: the caller used up this route group's allowance.
+    #[error("too many requests; retry in {retry_after} s")]
+    TooManyRequests {
+        /// Seconds until the next request is allowed.
+        retry_after: u32,
+    },
     /// 503: the change was recorded but read models have not caught up in time.
     #[error(
         "the change was recorded at position {position} but is not readable yet; retry shortly"
@@ -184,6 +190,7 @@ impl Error {
             Error::Validation(_) => StatusCode::BAD_REQUEST,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::NotYetVisible { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -197,7 +204,9 @@ impl Error {
     /// Seconds after which a retry makes sense, for the answers that have one.
     pub fn retry_after(&self) -> Option<u32> {
         match self {
-            Error::Unavailable { retry_after } => Some(*retry_after),
+            Error::Unavailable { retry_after } | Error::TooManyRequests { retry_after } => {
+                Some(*retry_after)
+            }
             Error::Upstream(_) => Some(5),
             Error::NotYetVisible { .. } => Some(1),
             _ => None,

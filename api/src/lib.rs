@@ -16,6 +16,7 @@ pub mod error;
 pub mod geo;
 pub mod graphql;
 pub mod json;
+pub mod rate_limit;
 pub mod realtime;
 pub mod recording_server;
 pub mod routes;

@@ -91,6 +91,7 @@ impl Server {
             blobs,
             geo,
             webhooks,
+            rate_limiter: crate::rate_limit::RateLimiter::from_config(&config).await?,
         };
         let state_blobs = state.blobs.backend_name();
         let relay = crate::realtime::relay(
@@ -109,6 +110,10 @@ impl Server {
         let cors = crate::security::cors(&config);
         let app = crate::routes::router()
             .merge(crate::graphql::router(schema))
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::rate_limit::limit,
+            ))
             .route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 crate::audit::record,

@@ -148,6 +148,65 @@ fn redis_url() -> String {
     std::env::var("ALTEGON_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 
+/// Two server processes on one PostgreSQL database and one Redis (with a prefix
+/// of their own), with `env` added.
+fn redis_pair(
+    dirs: &[tempfile::TempDir; 2],
+    url: &str,
+    env: &[(&str, &str)],
+) -> [ServerProcess; 2] {
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    dirs.each_ref().map(|dir| {
+        let mut cmd = binary(dir.path());
+        cmd.env("ALTEGON_EVENT_STORE", url)
+            .env("ALTEGON_DATABASE_URL", url)
+            .env(
+                "ALTEGON_JWT_SECRET",
+                "a-shared-secret-of-at-least-32-characters",
+            )
+            .env("ALTEGON_REDIS_URL", redis_url())
+            .env("ALTEGON_REDIS_PREFIX", &prefix)
+            // Parallel tests share the PostgreSQL server's connections.
+            .env("ALTEGON_PG_MAX_CONNECTIONS", "4")
+            .envs(env.iter().copied());
+        serve(cmd)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_server_processes_count_one_allowance_in_redis() {
+    let (name, url) = create_database().await;
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let [a, b] = redis_pair(
+        &dirs,
+        &url,
+        &[
+            ("ALTEGON_RATE_LIMITING", "true"),
+            ("ALTEGON_RATE_LIMIT_AUTH_PER_MINUTE", "4"),
+        ],
+    );
+    // One registration and one login (through different processes) of four.
+    register_and_login(&a.base, "counted@example.com").await;
+    let login = json!({ "userName": "counted@example.com", "password": PASSWORD });
+    let statuses = [
+        post(&b.base, None, "/auth/login", login.clone())
+            .await
+            .status(),
+        post(&a.base, None, "/auth/login", login.clone())
+            .await
+            .status(),
+        post(&b.base, None, "/auth/login", login.clone())
+            .await
+            .status(),
+        post(&a.base, None, "/auth/login", login.clone())
+            .await
+            .status(),
+    ];
+    assert_eq!(statuses.map(|s| s.as_u16()), [200, 200, 429, 429]);
+    drop((a, b));
+    drop_database(&name).await;
+}
+
 /// POSTs and answers the `data` of the JSON reply.
 async fn data_of(base: &str, token: &str, path: &str, body: Value) -> Value {
     let r = post(base, Some(token), path, body).await;
@@ -158,21 +217,8 @@ async fn data_of(base: &str, token: &str, path: &str, body: Value) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_server_processes_share_rooms_over_redis() {
     let (name, url) = create_database().await;
-    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let [a, b] = dirs.each_ref().map(|dir| {
-        let mut cmd = binary(dir.path());
-        cmd.env("ALTEGON_EVENT_STORE", &url)
-            .env("ALTEGON_DATABASE_URL", &url)
-            .env(
-                "ALTEGON_JWT_SECRET",
-                "a-shared-secret-of-at-least-32-characters",
-            )
-            .env("ALTEGON_REDIS_URL", redis_url())
-            .env("ALTEGON_REDIS_PREFIX", &prefix)
-            .env("ALTEGON_REALTIME_LEAVE_GRACE_MS", "200");
-        serve(cmd)
-    });
+    let [a, b] = redis_pair(&dirs, &url, &[("ALTEGON_REALTIME_LEAVE_GRACE_MS", "200")]);
     let (host, host_token) = register_and_login(&a.base, "cluster-host@example.com").await;
     let (guest, guest_token) = register_and_login(&b.base, "cluster-guest@example.com").await;
     let (_, plain_token) = register_and_login(&b.base, "cluster-plain@example.com").await;

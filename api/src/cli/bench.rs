@@ -956,6 +956,8 @@ async fn postgres_server(data_dir: &Path, url: &str) -> anyhow::Result<crate::se
         event_store: url.to_owned(),
         database_url: Some(url.to_owned()),
         pg_max_connections: 16,
+        // Load from one account and address; limits are not what is measured.
+        rate_limiting: false,
         ..crate::config::Config::default()
     };
     crate::server::Server::start(config).await
@@ -967,6 +969,8 @@ async fn embedded_server(data_dir: &Path) -> anyhow::Result<crate::server::Serve
         listen: "127.0.0.1:0".parse()?,
         recording_listen: "127.0.0.1:0".parse()?,
         data_dir: data_dir.to_path_buf(),
+        // Load from one account and address; limits are not what is measured.
+        rate_limiting: false,
         ..crate::config::Config::default()
     };
     crate::server::Server::start(config).await

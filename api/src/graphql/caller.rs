@@ -52,6 +52,15 @@ pub fn signed_in<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a AuthUser> {
     }
 }
 
+/// Spends a login or register attempt of the caller's address (as the REST
+/// routes do), `RATE_LIMITED` past the allowance.
+pub async fn spend_auth_attempt(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    let ip = caller(ctx)?.ctx.client_ip.clone();
+    crate::rate_limit::spend_auth_attempt(&app(ctx).rate_limiter, ip.as_deref())
+        .await
+        .gql()
+}
+
 /// The command context of the operation.
 pub fn command_ctx(ctx: &Context<'_>) -> async_graphql::Result<CommandContext> {
     Ok(caller(ctx)?.ctx.clone())

@@ -1,6 +1,6 @@
 //! API errors as GraphQL errors: the same messages as REST, with a
 //! machine-readable `code` extension derived from the REST status (`UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`,
-//! `CONFLICT`, `BAD_USER_INPUT`, `UNAVAILABLE`, `INTERNAL_SERVER_ERROR`).
+//! `CONFLICT`, `BAD_USER_INPUT`, `RATE_LIMITED`, `UNAVAILABLE`, `INTERNAL_SERVER_ERROR`).
 
 use async_graphql::ErrorExtensions;
 use axum::http::StatusCode;
@@ -16,6 +16,7 @@ impl ErrorExtensions for Error {
             StatusCode::FORBIDDEN => "FORBIDDEN",
             StatusCode::NOT_FOUND => "NOT_FOUND",
             StatusCode::CONFLICT => "CONFLICT",
+            StatusCode::TOO_MANY_REQUESTS => "RATE_LIMITED",
             StatusCode::SERVICE_UNAVAILABLE => "UNAVAILABLE",
             _ => "INTERNAL_SERVER_ERROR",
         };

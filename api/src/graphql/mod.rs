@@ -89,7 +89,10 @@ impl FromRequestParts<AppState> for HttpCaller {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let user = AuthUser::from_headers(state, &parts.headers);
+        let user = match parts.extensions.get::<AuthUser>() {
+            Some(user) => Ok(Some(user.clone())),
+            None => AuthUser::from_headers(state, &parts.headers),
+        };
         let actor = match &user {
             Ok(Some(u)) => u.actor(),
             _ => Actor::default(),

@@ -143,6 +143,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RegisterInput,
     ) -> async_graphql::Result<User> {
+        super::caller::spend_auth_attempt(ctx).await?;
         let state = app(ctx);
         let request = crate::routes::auth::registration(crate::routes::auth::RegisterBody {
             email: Some(input.email),
@@ -170,6 +171,7 @@ impl Mutation {
         email: String,
         password: String,
     ) -> async_graphql::Result<LoginPayload> {
+        super::caller::spend_auth_attempt(ctx).await?;
         let state = app(ctx);
         let logged_in = crate::auth::log_in(state, &email, password).await.gql()?;
         Ok(LoginPayload {

@@ -8,6 +8,7 @@ mod graphql;
 mod health;
 mod meetings;
 mod openapi;
+mod rate_limits;
 mod realtime;
 mod recording_ingest;
 mod recordings;

@@ -65,6 +65,8 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().expect("address"),
             recording_listen: "127.0.0.1:0".parse().expect("address"),
             data_dir: data_dir.path().to_path_buf(),
+            // Tests sign many accounts in from one address; limits have their own test.
+            rate_limiting: false,
             ..Config::default()
         };
         let mut pg_database = None;
