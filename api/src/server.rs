@@ -78,6 +78,11 @@ impl Server {
             sealer,
         )?;
         let dispatcher = config.webhooks.then(|| webhooks.spawn(stop.clone()));
+        // Every revocation is known before the first request is answered.
+        let revocations = crate::auth::Revocations::default();
+        revocations
+            .follow(store.clone(), max_token_ttl(&config))
+            .await?;
         let state = AppState {
             config: Arc::new(config.clone()),
             bus: CommandBus::new(store.clone()),
@@ -92,6 +97,7 @@ impl Server {
             geo,
             webhooks,
             rate_limiter: crate::rate_limit::RateLimiter::from_config(&config).await?,
+            revocations,
         };
         let state_blobs = state.blobs.backend_name();
         let relay = crate::realtime::relay(
@@ -194,6 +200,11 @@ impl Server {
         tracing::info!("shutting down");
         self.stop().await
     }
+}
+
+/// The longest an access token lives, in seconds.
+pub fn max_token_ttl(config: &Config) -> i64 {
+    i64::try_from(config.jwt_ttl_secs).unwrap_or(i64::MAX / 2)
 }
 
 /// Connects the read side, runs its migrations and creates missing tables.

@@ -39,6 +39,8 @@ pub struct AppState {
     pub geo: Arc<crate::geo::GeoLocator>,
     /// Webhook endpoints' deliveries.
     pub webhooks: altegon_webhooks::Webhooks,
+    /// Revoked access tokens.
+    pub revocations: crate::auth::Revocations,
     /// Requests per caller and route group.
     pub rate_limiter: crate::rate_limit::RateLimiter,
 }

@@ -61,6 +61,40 @@ pub struct UserRoleGranted {
     pub granted_at: DateTime<Utc>,
 }
 
+/// One access token of the account was revoked (logout, or an administrator):
+/// it is refused until it expires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AccessTokenRevoked {
+    /// The token's holder.
+    pub user_id: UserId,
+    /// The token's id (`jti`).
+    pub token_id: String,
+    /// When the token expires anyway; nothing need be remembered after that.
+    pub expires_at: DateTime<Utc>,
+    /// Who revoked it: the holder (logout) or an administrator.
+    pub revoked_by: UserId,
+    /// When.
+    pub revoked_at: DateTime<Utc>,
+}
+
+/// Every access token of the account issued before `issued_before` was revoked
+/// by an administrator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserTokensRevoked {
+    /// The account.
+    pub user_id: UserId,
+    /// Tokens issued before this are refused.
+    pub issued_before: DateTime<Utc>,
+    /// The administrator.
+    pub revoked_by: UserId,
+    /// When.
+    pub revoked_at: DateTime<Utc>,
+}
+
 /// An email address was reserved for an account (stream `user-email-{sha256}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
@@ -781,6 +815,8 @@ pub struct WebhookEndpointDeleted {
 pub enum DomainEvent {
     UserRegistered(UserRegistered),
     UserRoleGranted(UserRoleGranted),
+    AccessTokenRevoked(AccessTokenRevoked),
+    UserTokensRevoked(UserTokensRevoked),
     EmailReserved(EmailReserved),
     EmailReservationReleased(EmailReservationReleased),
     RoomCreated(RoomCreated),
@@ -860,6 +896,8 @@ pub enum DecodeError {
 pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("UserRegistered", 1),
     ("UserRoleGranted", 1),
+    ("AccessTokenRevoked", 1),
+    ("UserTokensRevoked", 1),
     ("EmailReserved", 1),
     ("EmailReservationReleased", 1),
     ("RoomCreated", 1),
@@ -927,6 +965,8 @@ impl DomainEvent {
         match self {
             Self::UserRegistered(_) => "UserRegistered",
             Self::UserRoleGranted(_) => "UserRoleGranted",
+            Self::AccessTokenRevoked(_) => "AccessTokenRevoked",
+            Self::UserTokensRevoked(_) => "UserTokensRevoked",
             Self::EmailReserved(_) => "EmailReserved",
             Self::EmailReservationReleased(_) => "EmailReservationReleased",
             Self::RoomCreated(_) => "RoomCreated",

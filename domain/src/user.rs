@@ -1,4 +1,5 @@
-//! The User aggregate (stream `user-{id}`): registration of an account.
+//! The User aggregate (stream `user-{id}`): registration of an account, its roles,
+//! and revocations of its access tokens.
 //!
 //! Email uniqueness is not decided here but by [`crate::email_reservation`], whose
 //! stream is appended first; this aggregate only guards against registering the same
@@ -6,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{Role, UserRegistered, UserRoleGranted};
+use crate::events::{AccessTokenRevoked, Role, UserRegistered, UserRoleGranted, UserTokensRevoked};
 use crate::validate::{normalized_email, required_text};
 use crate::{Aggregate, DomainError, DomainEvent, UserId};
 
@@ -50,6 +51,28 @@ pub enum UserCommand {
         password_hash: String,
         /// Role of the new account.
         role: Role,
+        /// The time of the request.
+        now: DateTime<Utc>,
+    },
+    /// Revoke one of the account's access tokens (logout, or an administrator).
+    RevokeToken {
+        /// The token's holder.
+        user_id: UserId,
+        /// The token's id (`jti`).
+        token_id: String,
+        /// When it expires.
+        expires_at: DateTime<Utc>,
+        /// Who revokes it (the caller checked it is the holder or an admin).
+        by: UserId,
+        /// The time of the request.
+        now: DateTime<Utc>,
+    },
+    /// Revoke every access token of the account issued until now (an administrator).
+    RevokeAllTokens {
+        /// The account.
+        user_id: UserId,
+        /// The administrator.
+        by: UserId,
         /// The time of the request.
         now: DateTime<Utc>,
     },
@@ -120,6 +143,41 @@ impl Aggregate for User {
                     password_hash: password_hash.clone(),
                     role: *role,
                     registered_at: *now,
+                })])
+            }
+            UserCommand::RevokeToken {
+                user_id,
+                token_id,
+                expires_at,
+                by,
+                now,
+            } => {
+                if state.registered.is_none() {
+                    return Err(DomainError::NotFound("user"));
+                }
+                if token_id.is_empty() || token_id.len() > 64 {
+                    return Err(DomainError::invalid("tokenId", "must be 1 to 64 characters"));
+                }
+                if expires_at <= now {
+                    return Ok(vec![]); // Already refused: it expired.
+                }
+                Ok(vec![DomainEvent::AccessTokenRevoked(AccessTokenRevoked {
+                    user_id: *user_id,
+                    token_id: token_id.clone(),
+                    expires_at: *expires_at,
+                    revoked_by: *by,
+                    revoked_at: *now,
+                })])
+            }
+            UserCommand::RevokeAllTokens { user_id, by, now } => {
+                if state.registered.is_none() {
+                    return Err(DomainError::NotFound("user"));
+                }
+                Ok(vec![DomainEvent::UserTokensRevoked(UserTokensRevoked {
+                    user_id: *user_id,
+                    issued_before: *now,
+                    revoked_by: *by,
+                    revoked_at: *now,
                 })])
             }
             UserCommand::GrantRole { user_id, role, now } => {
@@ -268,5 +326,67 @@ mod tests {
         };
         *phone_number = "call me".into();
         given::<User>([]).when(cmd).then_invalid("phoneNumber");
+    }
+
+    fn revoke(token: &str, expires_in_minutes: i64) -> UserCommand {
+        UserCommand::RevokeToken {
+            user_id: haseeb(),
+            token_id: token.into(),
+            expires_at: now() + chrono::Duration::minutes(expires_in_minutes),
+            by: haseeb(),
+            now: now(),
+        }
+    }
+
+    #[test]
+    fn a_holder_revokes_a_token_until_it_expires() {
+        given::<User>([registered()])
+            .when(revoke("t1", 60))
+            .then([DomainEvent::AccessTokenRevoked(AccessTokenRevoked {
+                user_id: haseeb(),
+                token_id: "t1".into(),
+                expires_at: now() + chrono::Duration::minutes(60),
+                revoked_by: haseeb(),
+                revoked_at: now(),
+            })]);
+    }
+
+    #[test]
+    fn an_expired_token_needs_no_revocation() {
+        given::<User>([registered()]).when(revoke("t1", -1)).then([]);
+    }
+
+    #[test]
+    fn a_token_id_is_required_and_bounded() {
+        given::<User>([registered()])
+            .when(revoke("", 60))
+            .then_invalid("tokenId");
+        given::<User>([registered()])
+            .when(revoke(&"x".repeat(65), 60))
+            .then_invalid("tokenId");
+    }
+
+    #[test]
+    fn an_administrator_revokes_every_token_issued_so_far() {
+        let admin: UserId = "68afea5f8ed95fae8f7f6d86".parse().unwrap();
+        given::<User>([registered()])
+            .when(UserCommand::RevokeAllTokens {
+                user_id: haseeb(),
+                by: admin,
+                now: now(),
+            })
+            .then([DomainEvent::UserTokensRevoked(UserTokensRevoked {
+                user_id: haseeb(),
+                issued_before: now(),
+                revoked_by: admin,
+                revoked_at: now(),
+            })]);
+    }
+
+    #[test]
+    fn an_unknown_account_has_no_tokens_to_revoke() {
+        given::<User>([])
+            .when(revoke("t1", 60))
+            .then_err(DomainError::NotFound("user"));
     }
 }

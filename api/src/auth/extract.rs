@@ -21,6 +21,10 @@ pub struct AuthUser {
     pub id: UserId,
     /// Their roles.
     pub roles: Vec<String>,
+    /// The access token's id (`jti`), for logout.
+    pub token_id: String,
+    /// When the access token expires (seconds since the epoch).
+    pub expires_at: i64,
 }
 
 impl AuthUser {
@@ -59,6 +63,9 @@ impl AuthUser {
             TokenError::Expired => Error::Unauthorized("token expired"),
             _ => Error::Unauthorized("invalid token"),
         })?;
+        if state.revocations.is_revoked(&claims) {
+            return Err(Error::Unauthorized("token revoked"));
+        }
         let id = claims
             .sub
             .parse()
@@ -66,6 +73,8 @@ impl AuthUser {
         Ok(AuthUser {
             id,
             roles: claims.roles,
+            token_id: claims.jti,
+            expires_at: claims.exp,
         })
     }
 

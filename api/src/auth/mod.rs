@@ -4,10 +4,12 @@
 mod extract;
 mod login;
 mod policy;
+mod revocations;
 mod room_access;
 mod tokens;
 
 pub use extract::{AuthUser, CommandCtx};
 pub use login::{LoggedIn, log_in};
+pub use revocations::Revocations;
 pub use room_access::issue_room_token;
 pub use tokens::{AccessClaims, JwtKeys, RoomClaims, RoomGrant, TokenError};

@@ -54,6 +54,8 @@ fn schema_of(name: &str) -> Option<Value> {
     by_name!(
         UserRegistered,
         UserRoleGranted,
+        AccessTokenRevoked,
+        UserTokensRevoked,
         EmailReserved,
         EmailReservationReleased,
         RoomCreated,

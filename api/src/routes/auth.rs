@@ -1,6 +1,9 @@
-//! `POST /auth/register` and `POST /auth/login`.
+//! `POST /auth/register`, `POST /auth/login`, `POST /auth/logout` and
+//! `POST /auth/revoke` (administrators).
 
-use altegon_commands::handlers::users::{RegisterUser, register_user};
+use altegon_commands::handlers::users::{
+    RegisterUser, register_user, revoke_all_tokens, revoke_token,
+};
 use altegon_domain::events::Role;
 use altegon_domain::validate::{normalized_email, password_policy};
 use axum::extract::State;
@@ -12,12 +15,14 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::auth::{CommandCtx, LoggedIn, log_in};
+use crate::auth::{AuthUser, CommandCtx, LoggedIn, log_in};
 use crate::consistency::{position_header, wait_until_visible};
 use crate::contracts::openapi::bodies;
 use crate::contracts::openapi::errors::ErrorBody;
 use crate::contracts::openapi::params::IdempotencyKey;
-use crate::contracts::openapi::responses::{BadRequest, JsonTooLarge, NotYetVisible};
+use crate::contracts::openapi::responses::{
+    AdminOnly, BadRequest, JsonTooLarge, NotFound, NotYetVisible, Unauthorized,
+};
 use crate::error::{Error, FieldError};
 use crate::json::ValidJson;
 use crate::state::AppState;
@@ -27,6 +32,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/register", post(register))
         .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/revoke", post(revoke))
 }
 
 // Every field is optional to serde so one answer names all that are missing; the
@@ -191,3 +198,73 @@ async fn login(
         },
     })))
 }
+
+/// Log out
+///
+/// Revokes the access token this request carries: from now on every server
+/// process answers it with 401 `token revoked`, until it would have expired.
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    tag = "auth",
+    responses(
+        (status = 204, description = "The token is revoked."),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 503, response = inline(NotYetVisible)),
+    ),
+    security(("bearer" = [])),
+)]
+async fn logout(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CommandCtx(ctx): CommandCtx,
+) -> Result<StatusCode, Error> {
+    let expires_at = chrono::DateTime::from_timestamp(user.expires_at, 0)
+        .ok_or(Error::Unauthorized("invalid token"))?;
+    let outcome =
+        revoke_token(&state.bus, &ctx, user.id, user.token_id, expires_at, user.id).await?;
+    state.revocations.remember(&state.config, &outcome.events);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = RevokeTokensRequest)]
+struct RevokeBody {
+    /// The account whose tokens are revoked.
+    user_id: String,
+}
+
+/// Revoke a user's tokens
+///
+/// Administrators only: every access token the account holds now is refused
+/// from now on (the user logs in again for a new one).
+#[utoipa::path(
+    post,
+    path = "/auth/revoke",
+    tag = "auth",
+    request_body = RevokeBody,
+    responses(
+        (status = 204, description = "The account's tokens are revoked."),
+        (status = 400, response = inline(BadRequest)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 403, response = inline(AdminOnly)),
+        (status = 404, response = inline(NotFound)),
+        (status = 413, response = inline(JsonTooLarge)),
+        (status = 503, response = inline(NotYetVisible)),
+    ),
+    security(("bearer" = [])),
+)]
+async fn revoke(
+    State(state): State<AppState>,
+    admin: AuthUser,
+    CommandCtx(ctx): CommandCtx,
+    ValidJson(body): ValidJson<RevokeBody>,
+) -> Result<StatusCode, Error> {
+    admin.must_be_admin()?;
+    let user_id = crate::routes::parse_id("userId", &body.user_id)?;
+    let outcome = revoke_all_tokens(&state.bus, &ctx, user_id, admin.id).await?;
+    state.revocations.remember(&state.config, &outcome.events);
+    Ok(StatusCode::NO_CONTENT)
+}
+

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::CommandContext;
 use crate::ids::new_object_id;
 use crate::password::hash_password;
-use crate::pipeline::{CommandBus, CommandError};
+use crate::pipeline::{CommandBus, CommandError, Outcome};
 use crate::store::Position;
 
 /// A registration request as the client sent it.
@@ -104,4 +104,39 @@ pub async fn register_user(
         user_id,
         position: outcome.position,
     })
+}
+
+/// Revokes one access token of `user_id` (logout, or an administrator); nothing
+/// is recorded for a token that has expired already.
+pub async fn revoke_token(
+    bus: &CommandBus,
+    ctx: &CommandContext,
+    user_id: UserId,
+    token_id: String,
+    expires_at: chrono::DateTime<Utc>,
+    by: UserId,
+) -> Result<Outcome, CommandError> {
+    let command = UserCommand::RevokeToken {
+        user_id,
+        token_id,
+        expires_at,
+        by,
+        now: Utc::now(),
+    };
+    bus.execute::<User>(ctx, user_id, &command).await
+}
+
+/// Revokes every access token `user_id` holds (an administrator).
+pub async fn revoke_all_tokens(
+    bus: &CommandBus,
+    ctx: &CommandContext,
+    user_id: UserId,
+    by: UserId,
+) -> Result<Outcome, CommandError> {
+    let command = UserCommand::RevokeAllTokens {
+        user_id,
+        by,
+        now: Utc::now(),
+    };
+    bus.execute::<User>(ctx, user_id, &command).await
 }

@@ -12,6 +12,7 @@ mod rate_limits;
 mod realtime;
 mod recording_ingest;
 mod recordings;
+mod revocation;
 mod room_files;
 mod rooms;
 mod security;

@@ -36,6 +36,8 @@ const BEARER: &str = "bearer";
         crate::routes::openapi::docs,
         crate::routes::auth::register,
         crate::routes::auth::login,
+        crate::routes::auth::logout,
+        crate::routes::auth::revoke,
         crate::routes::rooms::create,
         crate::routes::rooms::token,
         crate::routes::meetings::create,
