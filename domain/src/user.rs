@@ -156,7 +156,10 @@ impl Aggregate for User {
                     return Err(DomainError::NotFound("user"));
                 }
                 if token_id.is_empty() || token_id.len() > 64 {
-                    return Err(DomainError::invalid("tokenId", "must be 1 to 64 characters"));
+                    return Err(DomainError::invalid(
+                        "tokenId",
+                        "must be 1 to 64 characters",
+                    ));
                 }
                 if expires_at <= now {
                     return Ok(vec![]); // Already refused: it expired.
@@ -340,20 +343,22 @@ mod tests {
 
     #[test]
     fn a_holder_revokes_a_token_until_it_expires() {
-        given::<User>([registered()])
-            .when(revoke("t1", 60))
-            .then([DomainEvent::AccessTokenRevoked(AccessTokenRevoked {
+        given::<User>([registered()]).when(revoke("t1", 60)).then([
+            DomainEvent::AccessTokenRevoked(AccessTokenRevoked {
                 user_id: haseeb(),
                 token_id: "t1".into(),
                 expires_at: now() + chrono::Duration::minutes(60),
                 revoked_by: haseeb(),
                 revoked_at: now(),
-            })]);
+            }),
+        ]);
     }
 
     #[test]
     fn an_expired_token_needs_no_revocation() {
-        given::<User>([registered()]).when(revoke("t1", -1)).then([]);
+        given::<User>([registered()])
+            .when(revoke("t1", -1))
+            .then([]);
     }
 
     #[test]

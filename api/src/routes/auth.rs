@@ -221,8 +221,15 @@ async fn logout(
 ) -> Result<StatusCode, Error> {
     let expires_at = chrono::DateTime::from_timestamp(user.expires_at, 0)
         .ok_or(Error::Unauthorized("invalid token"))?;
-    let outcome =
-        revoke_token(&state.bus, &ctx, user.id, user.token_id, expires_at, user.id).await?;
+    let outcome = revoke_token(
+        &state.bus,
+        &ctx,
+        user.id,
+        user.token_id,
+        expires_at,
+        user.id,
+    )
+    .await?;
     state.revocations.remember(&state.config, &outcome.events);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -267,4 +274,3 @@ async fn revoke(
     state.revocations.remember(&state.config, &outcome.events);
     Ok(StatusCode::NO_CONTENT)
 }
-

@@ -39,7 +39,10 @@ async fn logged_out_and_revoked_tokens_are_refused_until_they_expire() {
     assert_eq!(r.status(), 401);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["message"], "token revoked");
-    assert_eq!(me(&app, &first).await["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        me(&app, &first).await["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
     assert_eq!(app.get_as(&second, &list).await.status(), 200);
     assert!(me(&app, &second).await["data"]["me"]["id"].is_string());
 
@@ -70,9 +73,13 @@ async fn logged_out_and_revoked_tokens_are_refused_until_they_expire() {
         400
     );
     assert_eq!(
-        app.post_as(&admin, "/auth/revoke", json!({ "userId": "68aff60d0d7bbb02c917906d" }))
-            .await
-            .status(),
+        app.post_as(
+            &admin,
+            "/auth/revoke",
+            json!({ "userId": "68aff60d0d7bbb02c917906d" })
+        )
+        .await
+        .status(),
         404
     );
 
