@@ -372,6 +372,108 @@ async fn a_rebuild_beside_a_running_server_keeps_the_same_rows() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no projection named nope"));
 }
 
+async fn titles(db: &std::path::Path) -> Vec<String> {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT title FROM meetings ORDER BY title")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    rows.into_iter().map(|(t,)| t).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn auditors_verify_the_read_models_and_replay_them_as_they_stood() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(binary(dir.path()));
+    let (host, token) = register_and_login(&server.base, "auditor@example.com").await;
+    create_and_list(&server.base, &token, &host, "before").await;
+    let ready: Value = reqwest::get(format!("{}/readyz", server.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let position = ready["position"].as_u64().unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let between = chrono::Utc::now().to_rfc3339();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    create_and_list(&server.base, &token, &host, "after").await;
+
+    // Beside the running server: the live read models are what the log says.
+    let out = binary(dir.path())
+        .args(["projections", "verify"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("meetings.meetings: same"), "{stdout}");
+    assert!(stdout.contains("every read model is what the log says"));
+
+    // The read models as they stood, by position and by time, in empty databases.
+    for (until, file) in [
+        (position.as_str(), "by-position.db"),
+        (between.as_str(), "by-time.db"),
+    ] {
+        let past = dir.path().join(file);
+        let out = binary(dir.path())
+            .args(["replay", "--until", until, "--into"])
+            .arg(format!("sqlite://{}", past.display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(titles(&past).await, ["before"], "until {until}");
+        let again = binary(dir.path())
+            .args(["replay", "--until", until, "--into"])
+            .arg(format!("sqlite://{}", past.display()))
+            .output()
+            .unwrap();
+        assert!(!again.status.success(), "a used database is refused");
+        assert!(String::from_utf8_lossy(&again.stderr).contains("give an empty database"));
+    }
+    let out = binary(dir.path())
+        .args(["replay", "--until", "yesterday", "--into", "sqlite://x.db"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
+
+    // A read model changed behind the log's back is reported.
+    drop(server);
+    let mut conn = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("read-models.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE meetings SET title = 'tampered' WHERE title = 'after'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let out = binary(dir.path())
+        .args(["projections", "verify", "meetings"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "meetings.meetings: DIFFERS: 1 row(s) only in the live table, 1 only in the replay"
+        ),
+        "{stdout}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn administrators_are_made_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();

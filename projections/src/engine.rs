@@ -188,13 +188,7 @@ impl ProjectionEngine {
         name: Option<&str>,
         progress: impl Fn(&str, RebuildProgress) + Sync,
     ) -> Result<(), ProjectionError> {
-        let chosen: Vec<_> = match name {
-            None => self.inner.projections.clone(),
-            Some(n) => vec![
-                self.projection(n)
-                    .ok_or_else(|| ProjectionError::UnknownProjection(n.to_owned()))?,
-            ],
-        };
+        let chosen = self.chosen(name)?;
         let progress = &progress;
         let rebuilds = chosen.into_iter().map(|projection| async move {
             let name = projection.name();
@@ -210,6 +204,62 @@ impl ProjectionEngine {
         });
         futures::future::try_join_all(rebuilds).await?;
         Ok(())
+    }
+
+    /// Replays the log into scratch tables and compares them with the live read
+    /// models, for the named projection (all when `None`, one after another).
+    pub async fn verify(
+        &self,
+        name: Option<&str>,
+        progress: impl Fn(&str, RebuildProgress) + Sync,
+    ) -> Result<Vec<(&'static str, crate::Verification)>, ProjectionError> {
+        let mut found = Vec::new();
+        for projection in self.chosen(name)? {
+            let name = projection.name();
+            let verification = crate::verify::verify(
+                &self.inner.db,
+                &self.inner.store,
+                projection.as_ref(),
+                |p| progress(name, p),
+            )
+            .await?;
+            found.push((name, verification));
+        }
+        Ok(found)
+    }
+
+    /// Builds every read model in `target` (an empty database whose migrations
+    /// ran) from the log up to `until`; answers the position reached.
+    pub async fn replay_into(
+        &self,
+        target: &ReadDb,
+        until: crate::Until,
+        progress: impl Fn(&str, RebuildProgress) + Sync,
+    ) -> Result<Position, ProjectionError> {
+        let mut reached = 0;
+        for projection in &self.inner.projections {
+            let name = projection.name();
+            reached = crate::verify::replay_into(
+                target,
+                &self.inner.store,
+                projection.as_ref(),
+                until,
+                |p| progress(name, p),
+            )
+            .await?;
+        }
+        Ok(reached)
+    }
+
+    fn chosen(&self, name: Option<&str>) -> Result<Vec<Arc<dyn Projection>>, ProjectionError> {
+        match name {
+            None => Ok(self.inner.projections.clone()),
+            Some(n) => {
+                Ok(vec![self.projection(n).ok_or_else(|| {
+                    ProjectionError::UnknownProjection(n.to_owned())
+                })?])
+            }
+        }
     }
 
     fn projection(&self, name: &str) -> Option<Arc<dyn Projection>> {

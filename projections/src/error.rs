@@ -24,6 +24,19 @@ pub enum ProjectionError {
     /// No projection has this name.
     #[error("no projection named {0}")]
     UnknownProjection(String),
+    /// The stored read model was built by another version of the projection.
+    #[error("{name} is at version {stored} and this binary's is {code}: rebuild it first")]
+    VersionMismatch {
+        /// The projection.
+        name: &'static str,
+        /// The version its tables were built by.
+        stored: u32,
+        /// This binary's version.
+        code: u32,
+    },
+    /// A replay's target database already holds the read model.
+    #[error("the target database already holds the {0} read model; give an empty database")]
+    TargetNotEmpty(&'static str),
     /// Projections did not reach a position in time.
     #[error("read models have not reached position {position} yet")]
     NotYetVisible {

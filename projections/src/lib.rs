@@ -16,12 +16,15 @@ pub mod projection;
 mod rebuild;
 mod schema;
 mod sql;
+mod verify;
 
 pub use db::{Dialect, ReadDb, sleep_or_stop};
 pub use engine::{ProjectionEngine, ProjectionStatus, RebuildProgress};
 pub use error::ProjectionError;
 pub use projection::{Applied, Projection, TableDef, Target};
+pub use rebuild::Until;
 pub use sql::ROWS_PER_STATEMENT as MAX_KEYS_PER_QUERY;
+pub use verify::{TableDiff, Verification};
 
 /// Formats a time as the reference API does: RFC 3339, milliseconds, `Z`.
 pub fn api_time(t: chrono::DateTime<chrono::Utc>) -> String {

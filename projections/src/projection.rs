@@ -33,6 +33,8 @@ impl Target {
     pub const REBUILD: Target = Target {
         suffix: "__rebuild",
     };
+    /// The scratch copy `projections verify` compares with the live tables.
+    pub const VERIFY: Target = Target { suffix: "__verify" };
 
     /// The actual name of table `base` in this copy.
     pub fn table(&self, base: &str) -> String {

@@ -5,7 +5,8 @@
 //! waits for it and continues from the new checkpoint.
 
 use altegon_commands::pipeline::decode;
-use altegon_commands::store::{Position, SharedEventStore};
+use altegon_commands::store::{Position, RecordedEvent, SharedEventStore};
+use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Connection};
 
 use crate::db::ReadDb;
@@ -34,7 +35,15 @@ pub(crate) async fn rebuild(
     let mut applied = 0;
     while after < head {
         let mut tx = conn.begin_with(db.begin_write()).await?;
-        let (position, count) = apply_page(&mut tx, store, projection, after).await?;
+        let (position, count) = apply_page(
+            &mut tx,
+            store,
+            projection,
+            Target::REBUILD,
+            after,
+            Until::Head,
+        )
+        .await?;
         tx.commit().await?;
         if count == 0 {
             break;
@@ -51,7 +60,15 @@ pub(crate) async fn rebuild(
     let mut tx = conn.begin_with(db.begin_write()).await?;
     schema::lock_checkpoint(&mut tx, projection.name()).await?;
     loop {
-        let (position, count) = apply_page(&mut tx, store, projection, after).await?;
+        let (position, count) = apply_page(
+            &mut tx,
+            store,
+            projection,
+            Target::REBUILD,
+            after,
+            Until::Head,
+        )
+        .await?;
         if count == 0 {
             break;
         }
@@ -99,14 +116,42 @@ pub(crate) async fn rebuild(
     Ok(after)
 }
 
-/// Applies the next page of the log after `after` to the rebuild tables.
-async fn apply_page(
+/// Where a replay of the log stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// At the log's end.
+    Head,
+    /// After the event at this position.
+    Position(Position),
+    /// After the last event recorded at or before this time.
+    Time(DateTime<Utc>),
+}
+
+impl Until {
+    fn includes(self, event: &RecordedEvent) -> bool {
+        match self {
+            Until::Head => true,
+            Until::Position(p) => event.position <= p,
+            Until::Time(t) => event.recorded_at <= t,
+        }
+    }
+}
+
+/// Applies the next page of the log after `after` (as far as `until` reaches) to
+/// the `target` tables; answers the last position applied and how many events
+/// were (0 once `until` or the end is reached).
+pub(crate) async fn apply_page(
     conn: &mut AnyConnection,
     store: &SharedEventStore,
     projection: &dyn Projection,
+    target: Target,
     after: Position,
+    until: Until,
 ) -> Result<(Position, u64), ProjectionError> {
-    let page = store.read_all(after, PAGE).await?;
+    let mut page = store.read_all(after, PAGE).await?;
+    if let Some(stop) = page.iter().position(|e| !until.includes(e)) {
+        page.truncate(stop);
+    }
     let batch = page
         .iter()
         .map(|recorded| {
@@ -117,7 +162,7 @@ async fn apply_page(
         })
         .collect::<Result<Vec<_>, ProjectionError>>()?;
     if !batch.is_empty() {
-        projection.apply(conn, Target::REBUILD, &batch).await?;
+        projection.apply(conn, target, &batch).await?;
     }
     let position = page.last().map_or(after, |e| e.position);
     Ok((position, page.len() as u64))

@@ -43,9 +43,12 @@ pub enum Command {
     Audit(audit::AuditCommand),
     /// Run the read side's migrations and create missing read-model tables.
     Migrate,
-    /// Inspect and rebuild read models.
+    /// Inspect, rebuild and verify read models.
     #[command(subcommand)]
     Projections(projections::ProjectionsCommand),
+    /// Build the read models as they stood at a time or position into another,
+    /// empty database.
+    Replay(projections::ReplayArgs),
     /// Manage users (administrators).
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -70,6 +73,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
         Command::Events(cmd) => events::run(cmd, &config).await,
         Command::Migrate => projections::migrate(&config).await,
         Command::Projections(cmd) => projections::run(cmd, &config).await,
+        Command::Replay(args) => projections::replay(args, &config).await,
         Command::Users(cmd) => users::run(cmd, &config).await,
         Command::Audit(cmd) => audit::run(cmd, &config).await,
         Command::Bench(cmd) => bench::run(cmd).await,
