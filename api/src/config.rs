@@ -36,6 +36,17 @@ pub struct Config {
     pub read_your_writes_timeout_ms: u64,
     /// Issuer of the tokens this server signs and accepts (`ALTEGON_JWT_ISSUER`).
     pub jwt_issuer: String,
+    /// Algorithm of access tokens (`ALTEGON_JWT_ALGORITHM`): `HS256` with the
+    /// secret, or `RS256`/`ES256` with the key files below. Room tokens always use
+    /// HS256 with the secret.
+    pub jwt_algorithm: String,
+    /// PEM public key that verifies RS256/ES256 access tokens
+    /// (`ALTEGON_JWT_PUBLIC_KEY_FILE`).
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// PEM (PKCS#8) private key that signs them (`ALTEGON_JWT_PRIVATE_KEY_FILE`);
+    /// without it this server only verifies tokens an identity provider issues,
+    /// and login answers 503.
+    pub jwt_private_key_file: Option<PathBuf>,
     /// Lifetime of access tokens in seconds (`ALTEGON_JWT_TTL_SECS`).
     pub jwt_ttl_secs: u64,
     /// Lifetime of room tokens in seconds (`ALTEGON_ROOM_TOKEN_TTL_SECS`).
@@ -251,6 +262,9 @@ impl Default for Config {
             log_format: LogFormat::Text,
             read_your_writes_timeout_ms: 5_000,
             jwt_issuer: "altegon-meet".into(),
+            jwt_algorithm: "HS256".into(),
+            jwt_public_key_file: None,
+            jwt_private_key_file: None,
             jwt_ttl_secs: 3_600,
             room_token_ttl_secs: 4 * 3_600,
             max_json_body_bytes: 64 * 1024,

@@ -15,7 +15,6 @@ use tokio::task::JoinHandle;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::recording_server::{RecordingServer, RecordingServerParts};
 use crate::state::AppState;
@@ -52,12 +51,7 @@ impl Server {
         let engine = open_engine(&config, store.clone()).await?;
         let (shutdown, mut stop) = watch::channel(false);
         let runners = engine.spawn_runners(stop.clone());
-        let keys = JwtKeys::hs256(
-            &secret,
-            &config.jwt_issuer,
-            Duration::from_secs(config.jwt_ttl_secs),
-            Duration::from_secs(config.room_token_ttl_secs),
-        );
+        let keys = crate::services::jwt_keys(&config, &secret)?;
         let recording = RecordingServer::start(
             &config,
             RecordingServerParts {

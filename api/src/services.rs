@@ -1,5 +1,5 @@
-//! Builds the services the configuration names: transcript encryption, the
-//! summarizer, and Azure Speech tokens.
+//! Builds the services the configuration names: token keys, transcript
+//! encryption, the summarizer, and Azure Speech tokens.
 
 use std::sync::Arc;
 
@@ -7,8 +7,54 @@ use altegon_commands::crypto::{Pbkdf2Digest, TranscriptCipher};
 use altegon_commands::summary::{OfflineSummarizer, OpenAiSettings, OpenAiSummarizer, Summarizer};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::auth::{AccessAlgorithm, JwtKeys, TokenError};
 use crate::config::{Config, ConfigError};
 use crate::speech::SpeechTokens;
+
+/// Token keys: HS256 with `secret`, and access tokens as `ALTEGON_JWT_ALGORITHM`
+/// and its key files say.
+pub fn jwt_keys(config: &Config, secret: &SecretString) -> Result<JwtKeys, ConfigError> {
+    let keys = JwtKeys::hs256(
+        secret,
+        &config.jwt_issuer,
+        std::time::Duration::from_secs(config.jwt_ttl_secs),
+        std::time::Duration::from_secs(config.room_token_ttl_secs),
+    );
+    let unacceptable =
+        |key: &'static str, message: String| ConfigError::Unacceptable { key, message };
+    let algorithm: AccessAlgorithm = config
+        .jwt_algorithm
+        .parse()
+        .map_err(|e: TokenError| unacceptable("ALTEGON_JWT_ALGORITHM", e.to_string()))?;
+    if algorithm == AccessAlgorithm::Hs256 {
+        return Ok(keys);
+    }
+    let read = |path: &std::path::Path, key: &'static str| {
+        std::fs::read(path).map_err(|e| unacceptable(key, format!("{}: {e}", path.display())))
+    };
+    let public_file = config.jwt_public_key_file.as_deref().ok_or_else(|| {
+        unacceptable(
+            "ALTEGON_JWT_PUBLIC_KEY_FILE",
+            format!(
+                "is required with ALTEGON_JWT_ALGORITHM={}",
+                config.jwt_algorithm
+            ),
+        )
+    })?;
+    let public = read(public_file, "ALTEGON_JWT_PUBLIC_KEY_FILE")?;
+    let private = config
+        .jwt_private_key_file
+        .as_deref()
+        .map(|path| read(path, "ALTEGON_JWT_PRIVATE_KEY_FILE"))
+        .transpose()?;
+    if private.is_none() {
+        tracing::warn!(
+            "no ALTEGON_JWT_PRIVATE_KEY_FILE: access tokens are only verified here, login answers 503"
+        );
+    }
+    keys.with_access_keys(algorithm, &public, private.as_deref())
+        .map_err(|e| unacceptable("ALTEGON_JWT_PUBLIC_KEY_FILE", e.to_string()))
+}
 
 /// The transcript cipher from `ALTEGON_TRANSCRIPT_SECRET` and its digest.
 pub fn cipher(config: &Config) -> Result<TranscriptCipher, ConfigError> {

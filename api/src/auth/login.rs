@@ -51,6 +51,9 @@ pub async fn log_in(state: &AppState, email: &str, password: String) -> Result<L
     let token = state
         .keys
         .issue_access(&user.id, roles.clone())
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        .map_err(|e| match e {
+            super::TokenError::NotIssued => Error::Upstream(e.to_string()),
+            e => Error::Internal(e.to_string()),
+        })?;
     Ok(LoggedIn { user, roles, token })
 }

@@ -12,4 +12,4 @@ pub use extract::{AuthUser, CommandCtx};
 pub use login::{LoggedIn, log_in};
 pub use revocations::Revocations;
 pub use room_access::issue_room_token;
-pub use tokens::{AccessClaims, JwtKeys, RoomClaims, RoomGrant, TokenError};
+pub use tokens::{AccessAlgorithm, AccessClaims, JwtKeys, RoomClaims, RoomGrant, TokenError};

@@ -1,7 +1,9 @@
-//! Signed tokens (HS256 with the configured secret). Access tokens carry the user
-//! and roles; room tokens carry a room and the grants the realtime socket enforces.
-//! Both are checked for signature, algorithm (never `none`), expiry, issuer and
-//! audience.
+//! Signed tokens. Access tokens carry the user and roles, signed with HS256 and
+//! the configured secret, or with RS256/ES256 and a configured key pair (or only
+//! its public key, when an identity provider issues them); room tokens carry a
+//! room and the grants the realtime socket enforces, always HS256 with the
+//! secret. Both are checked for signature, algorithm (exactly the configured one;
+//! never `none`), expiry, issuer and audience.
 
 use std::time::Duration;
 
@@ -87,13 +89,54 @@ pub enum TokenError {
     /// Signing failed.
     #[error("token could not be signed")]
     Signing,
+    /// This server only verifies access tokens (it has no private key).
+    #[error("access tokens are issued by the identity provider, not by this server")]
+    NotIssued,
+    /// A configured key does not parse.
+    #[error("{0}")]
+    BadKey(String),
+}
+
+/// The algorithm of access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessAlgorithm {
+    /// HMAC-SHA256 with the shared secret.
+    Hs256,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    Rs256,
+    /// ECDSA P-256 with SHA-256.
+    Es256,
+}
+
+impl std::str::FromStr for AccessAlgorithm {
+    type Err = TokenError;
+
+    fn from_str(s: &str) -> Result<Self, TokenError> {
+        match s.to_ascii_uppercase().as_str() {
+            "HS256" => Ok(Self::Hs256),
+            "RS256" => Ok(Self::Rs256),
+            "ES256" => Ok(Self::Es256),
+            _ => Err(TokenError::BadKey(format!(
+                "unknown JWT algorithm {s:?}; use HS256, RS256 or ES256"
+            ))),
+        }
+    }
+}
+
+/// Keys of one kind of token.
+#[derive(Clone)]
+struct KeyPair {
+    algorithm: Algorithm,
+    /// `None`: tokens of this kind are only verified here.
+    encoding: Option<EncodingKey>,
+    decoding: DecodingKey,
 }
 
 /// Signing and verification keys with their rules.
 #[derive(Clone)]
 pub struct JwtKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    access: KeyPair,
+    room: KeyPair,
     issuer: String,
     access_ttl: Duration,
     room_ttl: Duration,
@@ -108,13 +151,51 @@ impl JwtKeys {
         room_ttl: Duration,
     ) -> Self {
         let bytes = secret.expose_secret().as_bytes();
-        Self {
-            encoding: EncodingKey::from_secret(bytes),
+        let pair = KeyPair {
+            algorithm: Algorithm::HS256,
+            encoding: Some(EncodingKey::from_secret(bytes)),
             decoding: DecodingKey::from_secret(bytes),
+        };
+        Self {
+            access: pair.clone(),
+            room: pair,
             issuer: issuer.to_owned(),
             access_ttl,
             room_ttl,
         }
+    }
+
+    /// Access tokens with `algorithm` and PEM keys: the public key verifies, the
+    /// private key (when given) signs. HS256 keeps the secret's keys.
+    pub fn with_access_keys(
+        mut self,
+        algorithm: AccessAlgorithm,
+        public_pem: &[u8],
+        private_pem: Option<&[u8]>,
+    ) -> Result<Self, TokenError> {
+        let bad = |what: &str, e: jsonwebtoken::errors::Error| {
+            TokenError::BadKey(format!("the JWT {what} key does not parse: {e}"))
+        };
+        self.access = match algorithm {
+            AccessAlgorithm::Hs256 => return Ok(self),
+            AccessAlgorithm::Rs256 => KeyPair {
+                algorithm: Algorithm::RS256,
+                decoding: DecodingKey::from_rsa_pem(public_pem).map_err(|e| bad("public", e))?,
+                encoding: private_pem
+                    .map(EncodingKey::from_rsa_pem)
+                    .transpose()
+                    .map_err(|e| bad("private", e))?,
+            },
+            AccessAlgorithm::Es256 => KeyPair {
+                algorithm: Algorithm::ES256,
+                decoding: DecodingKey::from_ec_pem(public_pem).map_err(|e| bad("public", e))?,
+                encoding: private_pem
+                    .map(EncodingKey::from_ec_pem)
+                    .transpose()
+                    .map_err(|e| bad("private", e))?,
+            },
+        };
+        Ok(self)
     }
 
     /// How long access tokens live.
@@ -134,7 +215,7 @@ impl JwtKeys {
             aud: ACCESS_AUDIENCE.into(),
             jti: Uuid::now_v7().to_string(),
         };
-        self.sign(&claims)
+        sign(&self.access, &claims)
     }
 
     /// A room token for `user_id` in `room` with `grants`.
@@ -155,37 +236,43 @@ impl JwtKeys {
             aud: ROOM_AUDIENCE.into(),
             jti: Uuid::now_v7().to_string(),
         };
-        Ok((self.sign(&claims)?, claims))
+        Ok((sign(&self.room, &claims)?, claims))
     }
 
     /// Checks an access token.
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        self.verify(token, ACCESS_AUDIENCE)
+        self.verify(&self.access, token, ACCESS_AUDIENCE)
     }
 
     /// Checks a room token.
     pub fn verify_room(&self, token: &str) -> Result<RoomClaims, TokenError> {
-        self.verify(token, ROOM_AUDIENCE)
+        self.verify(&self.room, token, ROOM_AUDIENCE)
     }
 
-    fn sign<T: Serialize>(&self, claims: &T) -> Result<String, TokenError> {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .map_err(|_| TokenError::Signing)
-    }
-
-    fn verify<T: DeserializeOwned>(&self, token: &str, audience: &str) -> Result<T, TokenError> {
-        let mut validation = Validation::new(Algorithm::HS256);
+    fn verify<T: DeserializeOwned>(
+        &self,
+        keys: &KeyPair,
+        token: &str,
+        audience: &str,
+    ) -> Result<T, TokenError> {
+        let mut validation = Validation::new(keys.algorithm);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[audience]);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+        jsonwebtoken::decode::<T>(token, &keys.decoding, &validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
             })
     }
+}
+
+fn sign<T: Serialize>(keys: &KeyPair, claims: &T) -> Result<String, TokenError> {
+    let encoding = keys.encoding.as_ref().ok_or(TokenError::NotIssued)?;
+    jsonwebtoken::encode(&Header::new(keys.algorithm), claims, encoding)
+        .map_err(|_| TokenError::Signing)
 }
 
 fn secs(d: Duration) -> i64 {
@@ -259,7 +346,78 @@ mod tests {
             .verify_access(&k.issue_access("u1", vec![]).unwrap())
             .unwrap();
         claims.exp = Utc::now().timestamp() - 60;
-        let token = k.sign(&claims).unwrap();
+        let token = sign(&k.access, &claims).unwrap();
         assert_eq!(k.verify_access(&token), Err(TokenError::Expired));
+    }
+
+    const RS_PUBLIC: &[u8] = include_bytes!("../../tests/fixtures/jwt/rs256-public.pem");
+    const RS_PRIVATE: &[u8] = include_bytes!("../../tests/fixtures/jwt/rs256-private.pem");
+    const ES_PUBLIC: &[u8] = include_bytes!("../../tests/fixtures/jwt/es256-public.pem");
+    const ES_PRIVATE: &[u8] = include_bytes!("../../tests/fixtures/jwt/es256-private.pem");
+    const ES_OTHER: &[u8] = include_bytes!("../../tests/fixtures/jwt/es256-other-private.pem");
+
+    #[test]
+    fn access_tokens_signed_with_a_key_pair_round_trip_and_room_tokens_keep_the_secret() {
+        for (algorithm, public, private) in [
+            (AccessAlgorithm::Rs256, RS_PUBLIC, RS_PRIVATE),
+            (AccessAlgorithm::Es256, ES_PUBLIC, ES_PRIVATE),
+        ] {
+            let k = keys(SECRET)
+                .with_access_keys(algorithm, public, Some(private))
+                .unwrap();
+            let token = k.issue_access("u1", vec!["admin".into()]).unwrap();
+            assert_eq!(
+                k.verify_access(&token).unwrap().roles,
+                vec!["admin".to_string()]
+            );
+            assert_eq!(
+                keys(SECRET).verify_access(&token),
+                Err(TokenError::Invalid),
+                "{algorithm:?} is not accepted where HS256 is configured"
+            );
+            let (room, _) = k.issue_room("u1", "r1", vec![RoomGrant::Join]).unwrap();
+            assert!(keys(SECRET).verify_room(&room).is_ok());
+        }
+    }
+
+    #[test]
+    fn with_a_key_pair_configured_secret_signed_and_foreign_tokens_are_refused() {
+        let k = keys(SECRET)
+            .with_access_keys(AccessAlgorithm::Es256, ES_PUBLIC, Some(ES_PRIVATE))
+            .unwrap();
+        let hs = keys(SECRET).issue_access("u1", vec![]).unwrap();
+        assert_eq!(k.verify_access(&hs), Err(TokenError::Invalid));
+        let other = keys(SECRET)
+            .with_access_keys(AccessAlgorithm::Es256, ES_PUBLIC, Some(ES_OTHER))
+            .unwrap()
+            .issue_access("u1", vec!["admin".into()])
+            .unwrap();
+        assert_eq!(k.verify_access(&other), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_public_key_alone_verifies_tokens_issued_elsewhere_and_issues_none() {
+        let provider = keys(SECRET)
+            .with_access_keys(AccessAlgorithm::Rs256, RS_PUBLIC, Some(RS_PRIVATE))
+            .unwrap();
+        let here = keys(SECRET)
+            .with_access_keys(AccessAlgorithm::Rs256, RS_PUBLIC, None)
+            .unwrap();
+        let token = provider.issue_access("u1", vec![]).unwrap();
+        assert_eq!(here.verify_access(&token).unwrap().sub, "u1");
+        assert_eq!(here.issue_access("u1", vec![]), Err(TokenError::NotIssued));
+    }
+
+    #[test]
+    fn bad_keys_and_unknown_algorithms_are_refused_with_the_reason() {
+        assert!(matches!(
+            keys(SECRET).with_access_keys(AccessAlgorithm::Es256, b"not a key", None),
+            Err(TokenError::BadKey(_))
+        ));
+        assert!("PS512".parse::<AccessAlgorithm>().is_err());
+        assert_eq!(
+            "es256".parse::<AccessAlgorithm>().unwrap(),
+            AccessAlgorithm::Es256
+        );
     }
 }

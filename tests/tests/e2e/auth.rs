@@ -169,3 +169,88 @@ async fn protected_routes_refuse_missing_expired_tampered_and_unsigned_tokens() 
     assert_eq!(r.json::<Value>().await.unwrap()["message"], "token expired");
     app.stop().await;
 }
+
+fn jwt_fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../api/tests/fixtures/jwt/{name}"))
+}
+
+#[tokio::test]
+async fn access_tokens_may_be_es256_signed_and_only_that_key_s_are_accepted() {
+    let app = TestApp::start_with(Log::Sqlite, |c| {
+        c.jwt_algorithm = "ES256".into();
+        c.jwt_public_key_file = Some(jwt_fixture("es256-public.pem"));
+        c.jwt_private_key_file = Some(jwt_fixture("es256-private.pem"));
+    })
+    .await;
+    let (user, token) = app.user("es256@altegon.com").await;
+    let header = token.split('.').next().unwrap();
+    let header: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "ES256");
+    let list = format!("/meetings/list/{user}");
+    assert_eq!(app.get_as(&token, &list).await.status(), 200);
+
+    // A token of another key, or HS256 with the server's secret, is refused.
+    let secret = app.config().jwt_secret().unwrap();
+    let hs = altegon_api::auth::JwtKeys::hs256(
+        &secret,
+        &app.config().jwt_issuer,
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_secs(60),
+    );
+    let forged = hs.issue_access(&user, vec!["admin".into()]).unwrap();
+    assert_eq!(app.get_as(&forged, &list).await.status(), 401);
+    let other = hs
+        .clone()
+        .with_access_keys(
+            altegon_api::auth::AccessAlgorithm::Es256,
+            &std::fs::read(jwt_fixture("es256-public.pem")).unwrap(),
+            Some(&std::fs::read(jwt_fixture("es256-other-private.pem")).unwrap()),
+        )
+        .unwrap()
+        .issue_access(&user, vec![])
+        .unwrap();
+    assert_eq!(app.get_as(&other, &list).await.status(), 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_only_a_public_key_tokens_are_verified_and_login_is_unavailable() {
+    let app = TestApp::start_with(Log::Sqlite, |c| {
+        c.jwt_algorithm = "RS256".into();
+        c.jwt_public_key_file = Some(jwt_fixture("rs256-public.pem"));
+    })
+    .await;
+    let user = app.register("idp@altegon.com").await;
+    let r = app
+        .post(
+            "/auth/login",
+            serde_json::json!({ "userName": "idp@altegon.com", "password": crate::support::PASSWORD }),
+        )
+        .await;
+    assert_eq!(r.status(), 503);
+    // A token the identity provider signed with the private key is accepted.
+    let provider = altegon_api::auth::JwtKeys::hs256(
+        &app.config().jwt_secret().unwrap(),
+        &app.config().jwt_issuer,
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_secs(60),
+    )
+    .with_access_keys(
+        altegon_api::auth::AccessAlgorithm::Rs256,
+        &std::fs::read(jwt_fixture("rs256-public.pem")).unwrap(),
+        Some(&std::fs::read(jwt_fixture("rs256-private.pem")).unwrap()),
+    )
+    .unwrap();
+    let token = provider.issue_access(&user, vec![]).unwrap();
+    assert_eq!(
+        app.get_as(&token, &format!("/meetings/list/{user}"))
+            .await
+            .status(),
+        200
+    );
+    app.stop().await;
+}
