@@ -259,22 +259,7 @@ async fn two_server_processes_share_rooms_over_redis() {
         "guestId": guest,
         "meetingId": meeting,
     });
-    let tools = altegon_tests::recording_client::tools_dir();
-    let out = tokio::process::Command::new("node")
-        .arg(tools.join("realtime-cluster.js"))
-        .arg(plan.to_string())
-        .current_dir(&tools)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let seen = altegon_tests::node::last_result("realtime-cluster.js", &plan).await;
 
     assert!(seen["hostSession"].is_string());
     assert_eq!(

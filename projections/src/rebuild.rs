@@ -7,7 +7,8 @@
 use altegon_commands::pipeline::decode;
 use altegon_commands::store::{Position, RecordedEvent, SharedEventStore};
 use chrono::{DateTime, Utc};
-use sqlx::{AnyConnection, Connection};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Connection};
 
 use crate::db::ReadDb;
 use crate::schema::{self, Checkpoint};
@@ -31,50 +32,30 @@ pub(crate) async fn rebuild(
         tx.commit().await?;
     }
     let head = store.head_position().await?;
-    let mut after = 0;
-    let mut applied = 0;
-    while after < head {
-        let mut tx = conn.begin_with(db.begin_write()).await?;
-        let (position, count) = apply_page(
-            &mut tx,
-            store,
-            projection,
-            Target::REBUILD,
-            after,
-            Until::Head,
-        )
-        .await?;
-        tx.commit().await?;
-        if count == 0 {
-            break;
-        }
-        after = position;
-        applied += count;
-        progress(RebuildProgress {
-            events: applied,
-            position: after,
-            head,
-        });
-    }
+    let (after, filled) = fill(
+        &mut conn,
+        db,
+        store,
+        projection,
+        Target::REBUILD,
+        Until::Head,
+        head,
+        &mut progress,
+    )
+    .await?;
 
     let mut tx = conn.begin_with(db.begin_write()).await?;
     schema::lock_checkpoint(&mut tx, projection.name()).await?;
-    loop {
-        let (position, count) = apply_page(
-            &mut tx,
-            store,
-            projection,
-            Target::REBUILD,
-            after,
-            Until::Head,
-        )
-        .await?;
-        if count == 0 {
-            break;
-        }
-        after = position;
-        applied += count;
-    }
+    let (after, caught_up) = catch_up(
+        &mut tx,
+        store,
+        projection,
+        Target::REBUILD,
+        after,
+        Until::Head,
+    )
+    .await?;
+    let applied = filled + caught_up;
     for table in projection.tables() {
         let live = Target::LIVE.table(table.name);
         let fresh = Target::REBUILD.table(table.name);
@@ -134,6 +115,64 @@ impl Until {
             Until::Position(p) => event.position <= p,
             Until::Time(t) => event.recorded_at <= t,
         }
+    }
+}
+
+/// Fills the `target` tables from the start of the log as far as `until`, a page
+/// per transaction, reporting progress against `head`; answers the last position
+/// applied and how many events were.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call per tool, each naming what it fills and how far"
+)]
+pub(crate) async fn fill(
+    conn: &mut PoolConnection<Any>,
+    db: &ReadDb,
+    store: &SharedEventStore,
+    projection: &dyn Projection,
+    target: Target,
+    until: Until,
+    head: Position,
+    progress: &mut impl FnMut(RebuildProgress),
+) -> Result<(Position, u64), ProjectionError> {
+    let mut after = 0;
+    let mut applied = 0;
+    loop {
+        let mut tx = conn.begin_with(db.begin_write()).await?;
+        let (position, count) =
+            apply_page(&mut tx, store, projection, target, after, until).await?;
+        tx.commit().await?;
+        if count == 0 {
+            return Ok((after, applied));
+        }
+        after = position;
+        applied += count;
+        progress(RebuildProgress {
+            events: applied,
+            position: after,
+            head,
+        });
+    }
+}
+
+/// Applies everything after `after` as far as `until` inside the caller's
+/// transaction; answers the last position applied and how many events were.
+pub(crate) async fn catch_up(
+    tx: &mut AnyConnection,
+    store: &SharedEventStore,
+    projection: &dyn Projection,
+    target: Target,
+    mut after: Position,
+    until: Until,
+) -> Result<(Position, u64), ProjectionError> {
+    let mut applied = 0;
+    loop {
+        let (position, count) = apply_page(tx, store, projection, target, after, until).await?;
+        if count == 0 {
+            return Ok((after, applied));
+        }
+        after = position;
+        applied += count;
     }
 }
 

@@ -7,7 +7,7 @@ use altegon_commands::store::{Position, SharedEventStore};
 use sqlx::{AnyConnection, Connection};
 
 use crate::db::ReadDb;
-use crate::rebuild::{Until, apply_page};
+use crate::rebuild::{Until, apply_page, catch_up, fill};
 use crate::schema::{self, Checkpoint};
 use crate::{Projection, ProjectionError, RebuildProgress, Target};
 
@@ -73,51 +73,31 @@ pub(crate) async fn verify(
             code: projection.version(),
         });
     }
-    let mut after = 0;
-    let mut applied = 0;
-    loop {
-        let mut tx = conn.begin_with(db.begin_write()).await?;
-        let (position, n) = apply_page(
-            &mut tx,
-            store,
-            projection,
-            Target::VERIFY,
-            after,
-            Until::Position(live.position),
-        )
-        .await?;
-        tx.commit().await?;
-        if n == 0 {
-            break;
-        }
-        after = position;
-        applied += n;
-        progress(RebuildProgress {
-            events: applied,
-            position: after,
-            head: live.position,
-        });
-    }
+    let (after, _) = fill(
+        &mut conn,
+        db,
+        store,
+        projection,
+        Target::VERIFY,
+        Until::Position(live.position),
+        live.position,
+        &mut progress,
+    )
+    .await?;
 
     let mut tx = conn.begin_with(db.begin_write()).await?;
     let now = schema::lock_checkpoint(&mut tx, projection.name())
         .await?
         .map_or(live.position, |c| c.position);
-    loop {
-        let (position, n) = apply_page(
-            &mut tx,
-            store,
-            projection,
-            Target::VERIFY,
-            after,
-            Until::Position(now),
-        )
-        .await?;
-        if n == 0 {
-            break;
-        }
-        after = position;
-    }
+    catch_up(
+        &mut tx,
+        store,
+        projection,
+        Target::VERIFY,
+        after,
+        Until::Position(now),
+    )
+    .await?;
     let mut tables = Vec::new();
     for table in projection.tables() {
         let live = Target::LIVE.table(table.name);

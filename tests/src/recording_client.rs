@@ -21,25 +21,11 @@ pub async fn run(plan: &Value) -> Vec<Value> {
         "socket.io-client is not installed: run `bash scripts/test.sh` (it installs it) \
          or `npm ci --prefix tests/tools`"
     );
-    let out = tokio::process::Command::new("node")
-        .arg(tools.join("recording-client.js"))
-        .arg(plan.to_string())
-        .current_dir(&tools)
-        .kill_on_drop(true)
-        .output()
+    crate::node::run_script("recording-client.js", plan)
         .await
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let steps: Vec<Value> = stdout
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    assert!(
-        out.status.success(),
-        "the client failed: {steps:#?}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    steps
+        .collect()
 }
 
 /// The first step named `name`.

@@ -6,6 +6,7 @@ mod login;
 mod policy;
 mod revocations;
 mod room_access;
+pub mod route_rules;
 mod tokens;
 
 pub use extract::{AuthUser, CommandCtx};

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod authorization;
 mod dashboard;
 mod graphql;
 mod health;

@@ -2,7 +2,6 @@
 //! `tools/realtime-client.js`): tokens, relaying, host-only controls, limits,
 //! late joiners' whiteboard, removal, and chat kept in the log.
 
-use altegon_tests::recording_client::tools_dir;
 use serde_json::{Value, json};
 
 use crate::support::{Log, TestApp};
@@ -55,21 +54,7 @@ async fn room_sockets_relay_check_and_keep_what_matters() {
         "wsToken": room_token(&app, &plain_token, &room, None).await,
         "roomId": room,
     });
-    let out = tokio::process::Command::new("node")
-        .arg(tools_dir().join("realtime-client.js"))
-        .arg(plan.to_string())
-        .current_dir(tools_dir())
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let seen = altegon_tests::node::last_result("realtime-client.js", &plan).await;
 
     assert!(
         seen["noToken"]
