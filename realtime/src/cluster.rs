@@ -164,11 +164,6 @@ impl Cluster {
         Ok(cluster)
     }
 
-    /// This process's id among the others.
-    pub fn node(&self) -> &str {
-        &self.node
-    }
-
     /// Tells the other processes; never waits for Redis. Messages leave in the
     /// order given.
     pub fn publish(&self, message: ClusterMessage) {
