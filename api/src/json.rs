@@ -1,5 +1,6 @@
 //! `ValidJson<T>`: a JSON body whose errors name the offending field (400), with
-//! oversized bodies refused (413). Unknown fields are ignored.
+//! oversized bodies refused (413). Unknown fields are ignored. `ValidQuery<T>`:
+//! a query string refused the same way, with the API's JSON error body.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -27,6 +28,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
                 }
             })?;
         parse(&bytes).map(ValidJson)
+    }
+}
+
+/// A deserialized query string; a malformed one is a 400 with the API's error body.
+#[derive(Debug, Clone)]
+pub struct ValidQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ValidQuery<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Error> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| ValidQuery(q.0))
+            .map_err(|e| Error::invalid("query", e.body_text()))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use altegon_domain::UserId;
 use altegon_projections::models::audit::{self, AuditFilter};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -17,6 +17,7 @@ use crate::consistency::Consistent;
 use crate::contracts::openapi::bodies;
 use crate::contracts::openapi::responses::{AdminOnly, BadRequest, Unauthorized};
 use crate::error::Error;
+use crate::json::ValidQuery;
 use crate::state::AppState;
 
 /// `/audit`.
@@ -112,8 +113,8 @@ async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     _: Consistent,
-    Query(query): Query<AuditQuery>,
-    Query(page): Query<PageQuery>,
+    ValidQuery(query): ValidQuery<AuditQuery>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> Result<impl IntoResponse, Error> {
     user.must_be_admin()?;
     let filter = query.filter()?;

@@ -5,7 +5,7 @@
 use altegon_media::blob::SignatureError;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -16,6 +16,7 @@ use crate::contracts::openapi::errors::ErrorBody;
 use crate::contracts::openapi::keywords::ReadPermission;
 use crate::contracts::openapi::responses::NotFound;
 use crate::error::Error;
+use crate::json::ValidQuery;
 use crate::state::AppState;
 
 /// The signed download route.
@@ -51,7 +52,7 @@ struct Signature {
 async fn read(
     State(state): State<AppState>,
     Path(path): Path<String>,
-    Query(q): Query<Signature>,
+    ValidQuery(q): ValidQuery<Signature>,
 ) -> Result<impl IntoResponse, Error> {
     let signer = state
         .blobs

@@ -5,7 +5,7 @@ use altegon_commands::handlers::meetings::{CreateMeeting, create_meeting, update
 use altegon_domain::meeting::MeetingChanges;
 use altegon_domain::{MeetingId, RoomId, UserId};
 use altegon_projections::models::meetings::{self, MeetingRow};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -24,7 +24,7 @@ use crate::contracts::openapi::responses::{
     BadRequest, JsonTooLarge, NotFound, NotOwner, NotYetVisible, Unauthorized,
 };
 use crate::error::Error;
-use crate::json::ValidJson;
+use crate::json::{ValidJson, ValidQuery};
 use crate::state::AppState;
 
 /// `/meetings/*`.
@@ -214,7 +214,7 @@ async fn list(
     user: AuthUser,
     _: Consistent,
     Path(user_id): Path<String>,
-    Query(page): Query<PageQuery>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> Result<impl IntoResponse, Error> {
     let user_id: UserId = parse_id("userId", &user_id)?;
     user.may_act_for(&user_id)?;

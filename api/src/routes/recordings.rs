@@ -7,7 +7,7 @@ use altegon_domain::validate::recording_id;
 use altegon_domain::{MeetingId, RoomId};
 use altegon_projections::models::recordings::RecordingRow;
 use altegon_projections::models::{meetings, recordings};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -27,7 +27,7 @@ use crate::contracts::openapi::responses::{
     BadRequest, NotOwner, StorageUnavailable, Unauthorized,
 };
 use crate::error::Error;
-use crate::json::ValidJson;
+use crate::json::{ValidJson, ValidQuery};
 use crate::state::AppState;
 
 /// Recording routes.
@@ -273,7 +273,7 @@ async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     _: Consistent,
-    Query(page): Query<PageQuery>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> Result<impl IntoResponse, Error> {
     let (limit, offset) = page.checked()?;
     let owner = (!user.is_admin()).then(|| user.id.to_string());

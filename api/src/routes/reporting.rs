@@ -4,7 +4,7 @@
 
 use altegon_domain::UserId;
 use altegon_projections::models::sessions::{self, ReportFilter};
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -152,9 +152,8 @@ impl FromRequestParts<AppState> for Report {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let user = AuthUser::from_request_parts(parts, state).await?;
         Consistent::from_request_parts(parts, state).await?;
-        let Query(query) = Query::<ReportQuery>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| Error::invalid("query", e.body_text()))?;
+        let crate::json::ValidQuery(query) =
+            crate::json::ValidQuery::<ReportQuery>::from_request_parts(parts, state).await?;
         Ok(Report(query.filter(&user)?))
     }
 }

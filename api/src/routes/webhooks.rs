@@ -2,7 +2,7 @@
 //! user's meetings, rooms, recordings and storage (docs/webhooks.md).
 
 use altegon_domain::webhook::{WEBHOOK_EVENT_TYPES, WebhookChanges};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -20,7 +20,7 @@ use crate::contracts::openapi::responses::{
     BadRequest, JsonTooLarge, NotFound, NotOwner, NotYetVisible, Unauthorized,
 };
 use crate::error::Error;
-use crate::json::ValidJson;
+use crate::json::{ValidJson, ValidQuery};
 use crate::state::AppState;
 use crate::webhooks::{self as use_cases, Registration};
 
@@ -142,7 +142,7 @@ async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     _: Consistent,
-    Query(page): Query<super::PageQuery>,
+    ValidQuery(page): ValidQuery<super::PageQuery>,
 ) -> Result<impl IntoResponse, Error> {
     let (limit, offset) = page.checked()?;
     let data = use_cases::list(&state, &user, limit, offset).await?;
@@ -321,7 +321,7 @@ async fn deliveries(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
-    Query(query): Query<DeliveriesQuery>,
+    ValidQuery(query): ValidQuery<DeliveriesQuery>,
 ) -> Result<impl IntoResponse, Error> {
     let data = use_cases::deliveries(
         &state,

@@ -91,3 +91,29 @@ async fn configured_origins_may_call_the_api_from_a_browser() {
     assert!(exposed.contains("x-altegon-position"), "{exposed}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn malformed_query_strings_get_the_json_error_body() {
+    let app = TestApp::start(Log::Sqlite).await;
+    let (user, token) = app.user("query@altegon.com").await;
+    for path in [
+        format!("/meetings/list/{user}?limit=many"),
+        "/recordings/list?offset=-1".to_owned(),
+        "/webhooks?limit=x".to_owned(),
+        "/reporting/total-sessions-for-user?startDateRange=soon".to_owned(),
+    ] {
+        let r = app.get_as(&token, &path).await;
+        assert_eq!(r.status(), 400, "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{path}"
+        );
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["success"], false, "{path}");
+        assert!(body["field"].is_string(), "{path}: {body}");
+    }
+    app.stop().await;
+}
