@@ -4,50 +4,15 @@
 //                  hostAccessToken, roomId, legacyToken, wsToken }
 'use strict';
 
-const { io } = require('socket.io-client');
 const ioV2 = require('socket.io-client-v2');
 const WebSocket = require('ws');
+const room = require('./room-client');
 
+const { until, of, sleep } = room;
 const plan = JSON.parse(process.argv[2]);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const result = {};
-
-function connect(token, path = '/erizocontroller/socket.io', extra = {}) {
-  return new Promise((resolve, reject) => {
-    const socket = io(plan.url, {
-      path,
-      auth: token === null ? {} : { token, ...extra },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
-    const seen = [];
-    socket.onAny((event, payload) => seen.push({ event, payload }));
-    socket.once('connect', () => resolve({ socket, seen }));
-    socket.once('connect_error', (err) => {
-      socket.close();
-      reject(err);
-    });
-  });
-}
-
-async function refused(token) {
-  try {
-    const c = await connect(token);
-    c.socket.close();
-    return null;
-  } catch (err) {
-    return err.message;
-  }
-}
-
-async function until(check, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!check() && Date.now() < deadline) await sleep(20);
-  return check();
-}
-
-const of = (client, event) => client.seen.filter((m) => m.event === event).map((m) => m.payload);
+const connect = (token, path, extra) => room.connect(plan.url, token, extra, path);
+const refused = (token) => room.refused(plan.url, token);
 
 async function main() {
   result.noToken = await refused(null);

@@ -4,49 +4,11 @@
 // Plan (argv[2]): { urls: [a, b], hostToken, guestToken, wsToken, guestId, meetingId }
 'use strict';
 
-const { io } = require('socket.io-client');
 const WebSocket = require('ws');
+const { connect, refused, until, of, sleep } = require('./room-client');
 
 const plan = JSON.parse(process.argv[2]);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const result = {};
-
-function connect(url, token, extra = {}) {
-  return new Promise((resolve, reject) => {
-    const socket = io(url, {
-      path: '/erizocontroller/socket.io',
-      auth: { token, ...extra },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
-    const seen = [];
-    socket.onAny((event, payload) => seen.push({ event, payload }));
-    socket.once('connect', () => resolve({ socket, seen }));
-    socket.once('connect_error', (err) => {
-      socket.close();
-      reject(err);
-    });
-  });
-}
-
-async function refused(url, token) {
-  try {
-    const c = await connect(url, token);
-    c.socket.close();
-    return null;
-  } catch (err) {
-    return err.message;
-  }
-}
-
-async function until(check, ms = 8000) {
-  const deadline = Date.now() + ms;
-  while (!check() && Date.now() < deadline) await sleep(20);
-  return check();
-}
-
-const of = (client, event) => client.seen.filter((m) => m.event === event).map((m) => m.payload);
 
 async function main() {
   const [a, b] = plan.urls;
