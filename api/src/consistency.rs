@@ -3,7 +3,8 @@
 //! read that follows sees the write. A client may also send that header on a read
 //! to wait for a position it got elsewhere. Waits are bounded
 //! (`ALTEGON_READ_YOUR_WRITES_TIMEOUT_MS`); past the bound the answer is 503 with
-//! `Retry-After`.
+//! `Retry-After`. A position past the end of the log is a 400 at once, so no client
+//! can hold a request for the whole bound with a made-up number.
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderName;
@@ -39,9 +40,32 @@ impl FromRequestParts<AppState> for Consistent {
                 .ok()
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .ok_or_else(|| Error::invalid("x-altegon-position", "must be a log position"))?;
+            ensure_logged(state, position).await?;
             wait_until_visible(state, position).await?;
         }
         Ok(Consistent)
+    }
+}
+
+/// Refuses a position the log has not reached. The readable end may trail a
+/// just-committed write for a moment (PostgreSQL, while older transactions run),
+/// so the end is read again briefly before refusing.
+async fn ensure_logged(state: &AppState, position: u64) -> Result<(), Error> {
+    const GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+    const STEP: std::time::Duration = std::time::Duration::from_millis(25);
+    let started = tokio::time::Instant::now();
+    loop {
+        let head = state.store.head_position().await?;
+        if position <= head {
+            return Ok(());
+        }
+        if started.elapsed() >= GRACE {
+            return Err(Error::invalid(
+                "x-altegon-position",
+                format!("is past the end of the log ({head})"),
+            ));
+        }
+        tokio::time::sleep(STEP).await;
     }
 }
 

@@ -117,3 +117,22 @@ async fn malformed_query_strings_get_the_json_error_body() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_position_past_the_end_of_the_log_is_refused_at_once() {
+    let app = TestApp::start(Log::Sqlite).await;
+    let (user, token) = app.user("position@altegon.com").await;
+    // A 400, not the 503 a wait for the read-your-writes bound would end in.
+    let r = app
+        .client
+        .get(format!("{}/meetings/list/{user}", app.base))
+        .bearer_auth(&token)
+        .header("x-altegon-position", "9223372036854775808")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["field"], "x-altegon-position");
+    app.stop().await;
+}
