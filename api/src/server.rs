@@ -73,10 +73,8 @@ impl Server {
         )?;
         let dispatcher = config.webhooks.then(|| webhooks.spawn(stop.clone()));
         // Every revocation is known before the first request is answered.
-        let revocations = crate::auth::Revocations::default();
-        revocations
-            .follow(store.clone(), max_token_ttl(&config))
-            .await?;
+        let revocations = crate::auth::Revocations::new(max_token_ttl(&config));
+        revocations.follow(store.clone()).await?;
         let state = AppState {
             config: Arc::new(config.clone()),
             bus: CommandBus::new(store.clone()),

@@ -11,6 +11,6 @@ mod tokens;
 
 pub use extract::{AuthUser, CommandCtx};
 pub use login::{LoggedIn, log_in};
-pub use revocations::Revocations;
+pub use revocations::{Revocations, log_out, revoke_tokens_of};
 pub use room_access::issue_room_token;
 pub use tokens::{AccessAlgorithm, AccessClaims, JwtKeys, RoomClaims, RoomGrant, TokenError};

@@ -7,13 +7,18 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use altegon_commands::CommandContext;
+use altegon_commands::handlers::users::{revoke_all_tokens, revoke_token};
 use altegon_commands::pipeline::decode;
 use altegon_commands::store::{EventFilter, SharedEventStore, SubscriptionStart};
 use altegon_domain::DomainEvent;
+use altegon_domain::UserId;
 use chrono::Utc;
 use futures::StreamExt;
 
-use super::AccessClaims;
+use super::{AccessClaims, AuthUser};
+use crate::error::Error;
+use crate::state::AppState;
 
 /// The event types that revoke tokens.
 const REVOKING: [&str; 2] = ["AccessTokenRevoked", "UserTokensRevoked"];
@@ -27,12 +32,23 @@ struct Revoked {
 }
 
 /// The revoked tokens of the deployment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Revocations {
     revoked: Arc<RwLock<Revoked>>,
+    /// The longest an access token lives, in seconds: how long an account's
+    /// revocation must be remembered.
+    max_token_ttl_secs: i64,
 }
 
 impl Revocations {
+    /// An empty list for tokens that live at most `max_token_ttl_secs`.
+    pub fn new(max_token_ttl_secs: i64) -> Self {
+        Self {
+            revoked: Arc::default(),
+            max_token_ttl_secs,
+        }
+    }
+
     /// Whether the token these claims come from was revoked.
     pub fn is_revoked(&self, claims: &AccessClaims) -> bool {
         let revoked = self.revoked.read().unwrap_or_else(|p| p.into_inner());
@@ -44,7 +60,8 @@ impl Revocations {
     }
 
     /// Applies one revoking event; others are ignored.
-    pub fn apply(&self, event: &DomainEvent, max_token_ttl_secs: i64) {
+    pub fn apply(&self, event: &DomainEvent) {
+        let max_token_ttl_secs = self.max_token_ttl_secs;
         let mut revoked = self.revoked.write().unwrap_or_else(|p| p.into_inner());
         let now = Utc::now().timestamp();
         match event {
@@ -73,19 +90,15 @@ impl Revocations {
     /// Applies revocations this process just recorded, so that its next request
     /// is refused without waiting for the log (other processes learn them from
     /// the log).
-    pub fn remember(&self, config: &crate::config::Config, events: &[DomainEvent]) {
+    fn remember(&self, events: &[DomainEvent]) {
         for event in events {
-            self.apply(event, crate::server::max_token_ttl(config));
+            self.apply(event);
         }
     }
 
     /// Reads every revocation in the log, then keeps following it in the
     /// background until the store closes.
-    pub async fn follow(
-        &self,
-        store: SharedEventStore,
-        max_token_ttl_secs: i64,
-    ) -> anyhow::Result<()> {
+    pub async fn follow(&self, store: SharedEventStore) -> anyhow::Result<()> {
         let filter = EventFilter::event_types(REVOKING);
         let head = store.head_position().await?;
         let mut after = 0;
@@ -97,7 +110,7 @@ impl Revocations {
             after = last.position;
             for recorded in page.iter().filter(|e| filter.matches(e)) {
                 if let Ok(event) = decode(recorded) {
-                    self.apply(&event, max_token_ttl_secs);
+                    self.apply(&event);
                 }
             }
         }
@@ -108,7 +121,7 @@ impl Revocations {
                 match next {
                     Ok(recorded) => {
                         if let Ok(event) = decode(&recorded) {
-                            this.apply(&event, max_token_ttl_secs);
+                            this.apply(&event);
                         }
                     }
                     Err(e) => {
@@ -120,4 +133,34 @@ impl Revocations {
         });
         Ok(())
     }
+}
+
+/// Logout: revokes the access token `user` signed in with (REST and GraphQL).
+pub async fn log_out(state: &AppState, ctx: &CommandContext, user: &AuthUser) -> Result<(), Error> {
+    let expires_at = chrono::DateTime::from_timestamp(user.expires_at, 0)
+        .ok_or(Error::Unauthorized("invalid token"))?;
+    let outcome = revoke_token(
+        &state.bus,
+        ctx,
+        user.id,
+        user.token_id.clone(),
+        expires_at,
+        user.id,
+    )
+    .await?;
+    state.revocations.remember(&outcome.events);
+    Ok(())
+}
+
+/// An administrator revokes every token of `user_id` (REST and GraphQL).
+pub async fn revoke_tokens_of(
+    state: &AppState,
+    ctx: &CommandContext,
+    admin: &AuthUser,
+    user_id: UserId,
+) -> Result<(), Error> {
+    admin.must_be_admin()?;
+    let outcome = revoke_all_tokens(&state.bus, ctx, user_id, admin.id).await?;
+    state.revocations.remember(&outcome.events);
+    Ok(())
 }

@@ -8,7 +8,7 @@ use altegon_commands::handlers::recordings::{
 use altegon_commands::handlers::rooms::{CreateRoom, create_room};
 use altegon_commands::handlers::storage::set_limit;
 use altegon_commands::handlers::transcripts::{NewTranscriptLine, add_transcript_line};
-use altegon_commands::handlers::users::{register_user, revoke_all_tokens, revoke_token};
+use altegon_commands::handlers::users::register_user;
 use altegon_domain::meeting::MeetingChanges;
 use altegon_domain::{DomainEvent, MeetingId, RoomId, UserId};
 use altegon_media::files::Files;
@@ -184,36 +184,21 @@ impl Mutation {
 
     /// Revokes the access token of this request (as `POST /auth/logout`).
     async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        let state = app(ctx);
-        let user = signed_in(ctx)?;
-        let expires_at = chrono::DateTime::from_timestamp(user.expires_at, 0)
-            .ok_or(Error::Unauthorized("invalid token"))
+        crate::auth::log_out(app(ctx), &command_ctx(ctx)?, signed_in(ctx)?)
+            .await
             .gql()?;
-        let outcome = revoke_token(
-            &state.bus,
-            &command_ctx(ctx)?,
-            user.id,
-            user.token_id.clone(),
-            expires_at,
-            user.id,
-        )
-        .await
-        .gql()?;
-        state.revocations.remember(&state.config, &outcome.events);
         Ok(true)
     }
 
     /// Revokes every access token of an account; administrators only (as
     /// `POST /auth/revoke`).
     async fn revoke_tokens(&self, ctx: &Context<'_>, user_id: ID) -> async_graphql::Result<bool> {
-        let state = app(ctx);
         let admin = signed_in(ctx)?;
         admin.must_be_admin().gql()?;
         let user_id = id("userId", &user_id)?;
-        let outcome = revoke_all_tokens(&state.bus, &command_ctx(ctx)?, user_id, admin.id)
+        crate::auth::revoke_tokens_of(app(ctx), &command_ctx(ctx)?, admin, user_id)
             .await
             .gql()?;
-        state.revocations.remember(&state.config, &outcome.events);
         Ok(true)
     }
 

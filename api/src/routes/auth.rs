@@ -1,9 +1,7 @@
 //! `POST /auth/register`, `POST /auth/login`, `POST /auth/logout` and
 //! `POST /auth/revoke` (administrators).
 
-use altegon_commands::handlers::users::{
-    RegisterUser, register_user, revoke_all_tokens, revoke_token,
-};
+use altegon_commands::handlers::users::{RegisterUser, register_user};
 use altegon_domain::events::Role;
 use altegon_domain::validate::{normalized_email, password_policy};
 use axum::extract::State;
@@ -15,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::auth::{AuthUser, CommandCtx, LoggedIn, log_in};
+use crate::auth::{AuthUser, CommandCtx, LoggedIn, log_in, log_out, revoke_tokens_of};
 use crate::consistency::{position_header, wait_until_visible};
 use crate::contracts::openapi::bodies;
 use crate::contracts::openapi::errors::ErrorBody;
@@ -219,18 +217,7 @@ async fn logout(
     user: AuthUser,
     CommandCtx(ctx): CommandCtx,
 ) -> Result<StatusCode, Error> {
-    let expires_at = chrono::DateTime::from_timestamp(user.expires_at, 0)
-        .ok_or(Error::Unauthorized("invalid token"))?;
-    let outcome = revoke_token(
-        &state.bus,
-        &ctx,
-        user.id,
-        user.token_id,
-        expires_at,
-        user.id,
-    )
-    .await?;
-    state.revocations.remember(&state.config, &outcome.events);
+    log_out(&state, &ctx, &user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,7 +257,6 @@ async fn revoke(
 ) -> Result<StatusCode, Error> {
     admin.must_be_admin()?;
     let user_id = crate::routes::parse_id("userId", &body.user_id)?;
-    let outcome = revoke_all_tokens(&state.bus, &ctx, user_id, admin.id).await?;
-    state.revocations.remember(&state.config, &outcome.events);
+    revoke_tokens_of(&state, &ctx, &admin, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
