@@ -166,15 +166,7 @@ impl RateLimiter {
         }
         let counter = match &config.redis_url {
             Some(url) => {
-                let client = redis::Client::open(url.expose_secret())
-                    .map_err(|e| anyhow::anyhow!("ALTEGON_REDIS_URL is not a Redis URL: {e}"))?;
-                let connection =
-                    tokio::time::timeout(Duration::from_secs(10), ConnectionManager::new(client))
-                        .await
-                        .map_err(|_| {
-                            anyhow::anyhow!("cannot reach Redis for rate limits: timed out")
-                        })?
-                        .map_err(|e| anyhow::anyhow!("cannot reach Redis for rate limits: {e}"))?;
+                let (_, connection) = altegon_realtime::connect_redis(url.expose_secret()).await?;
                 Counter::Redis {
                     connection,
                     script: redis::Script::new(GCRA),

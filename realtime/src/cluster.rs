@@ -132,23 +132,30 @@ fn address(client: &redis::Client) -> String {
     client.get_connection_info().addr().to_string()
 }
 
+/// Opens a reconnecting connection to the Redis at `url`, failing fast (10 s)
+/// when it does not answer; answers the client too, for subscriptions.
+pub async fn connect_redis(url: &str) -> Result<(redis::Client, ConnectionManager), ClusterError> {
+    let client = redis::Client::open(url).map_err(|e| ClusterError::Url(e.to_string()))?;
+    let connection = tokio::time::timeout(
+        Duration::from_secs(10),
+        ConnectionManager::new(client.clone()),
+    )
+    .await
+    .map_err(|_| "timed out".to_owned())
+    .and_then(|r| r.map_err(|e| e.to_string()))
+    .map_err(|error| ClusterError::Unreachable {
+        address: address(&client),
+        error,
+    })?;
+    Ok((client, connection))
+}
+
 impl Cluster {
     /// Connects to Redis (failing fast when it is unreachable) and starts the
     /// publisher. `prefix` names the keys and the channel, so that several
     /// deployments can share one Redis.
     pub async fn connect(url: &str, prefix: &str) -> Result<Arc<Self>, ClusterError> {
-        let client = redis::Client::open(url).map_err(|e| ClusterError::Url(e.to_string()))?;
-        let connection = tokio::time::timeout(
-            Duration::from_secs(10),
-            ConnectionManager::new(client.clone()),
-        )
-        .await
-        .map_err(|_| "timed out".to_owned())
-        .and_then(|r| r.map_err(|e| e.to_string()))
-        .map_err(|error| ClusterError::Unreachable {
-            address: address(&client),
-            error,
-        })?;
+        let (client, connection) = connect_redis(url).await?;
         let (outgoing, queued) = mpsc::channel(QUEUE);
         let cluster = Arc::new(Self {
             node: uuid::Uuid::new_v4().simple().to_string(),

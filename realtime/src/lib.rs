@@ -20,6 +20,6 @@ mod remote;
 pub mod rooms;
 mod ws;
 
-pub use cluster::{Cluster, ClusterError};
+pub use cluster::{Cluster, ClusterError, connect_redis};
 pub use presence::{Locate, Presence};
 pub use relay::{RelayServices, RelaySettings, RoomAccess, RoomAuth, RoomRelay};
