@@ -7,6 +7,8 @@
 # start their own instances.
 # Needs ffmpeg and ffprobe, and headless Chromium for the dashboard test, installed
 # from Debian's packages when missing.
+# Needs schemathesis (PyPI, pinned in tests/tools/requirements.txt), installed
+# into tests/tools/.venv when missing.
 # Needs Redis for the two-process realtime test: uses the server on
 # 127.0.0.1:6379 when one answers, else starts a throwaway one (installing
 # redis-server from Debian's packages when it is missing).
@@ -126,8 +128,28 @@ ensure_node_tools() {
   export ALTEGON_AZURITE_BIN
 }
 
+ensure_schemathesis() {
+  local venv=tests/tools/.venv want
+  want=$(cat tests/tools/requirements.txt)
+  if [ -x "$venv/bin/st" ] && "$venv/bin/pip" freeze 2>/dev/null | grep -qx "$want"; then
+    log "schemathesis is installed"
+  else
+    log "installing $want into $venv"
+    if ! python3 -m venv --help >/dev/null 2>&1; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    fi
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r tests/tools/requirements.txt
+  fi
+  ALTEGON_SCHEMATHESIS_BIN="$(pwd)/$venv/bin/st"
+  export ALTEGON_SCHEMATHESIS_BIN
+}
+
 ensure_postgres
 ensure_redis
+ensure_schemathesis
 ensure_node_tools
 ensure_ffmpeg
 ensure_chromium

@@ -3,8 +3,9 @@
 //! read that follows sees the write. A client may also send that header on a read
 //! to wait for a position it got elsewhere. Waits are bounded
 //! (`ALTEGON_READ_YOUR_WRITES_TIMEOUT_MS`); past the bound the answer is 503 with
-//! `Retry-After`. A position past the end of the log is a 400 at once, so no client
-//! can hold a request for the whole bound with a made-up number.
+//! `Retry-After`. A position past the end of the log is a 409 at once (the log is
+//! not in the state the request needs), so no client can hold a request for the
+//! whole bound with a made-up number.
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderName;
@@ -60,10 +61,9 @@ async fn ensure_logged(state: &AppState, position: u64) -> Result<(), Error> {
             return Ok(());
         }
         if started.elapsed() >= GRACE {
-            return Err(Error::invalid(
-                "x-altegon-position",
-                format!("is past the end of the log ({head})"),
-            ));
+            return Err(Error::Conflict(format!(
+                "x-altegon-position {position} is past the end of the log ({head})"
+            )));
         }
         tokio::time::sleep(STEP).await;
     }

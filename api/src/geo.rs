@@ -21,16 +21,15 @@ const MAX_FIELD_CHARS: usize = 100;
 #[serde(rename_all = "camelCase")]
 pub struct DeclaredLocation {
     /// City.
-    #[schema(max_length = 100, nullable = false)]
+    #[schema(max_length = 100)]
     pub city: Option<String>,
     /// Region.
-    #[schema(max_length = 100, nullable = false)]
+    #[schema(max_length = 100)]
     pub region: Option<String>,
     /// ISO 3166-1 alpha-2
-    #[schema(nullable = false)]
     pub country: Option<String>,
     /// Country name.
-    #[schema(max_length = 100, nullable = false)]
+    #[schema(max_length = 100)]
     pub country_name: Option<String>,
 }
 

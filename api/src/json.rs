@@ -83,6 +83,53 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     })
 }
 
+/// The value of a JSON number that is a whole number, written `5` or `5.0`: JSON
+/// Schema calls both integers, and JavaScript clients send either.
+pub(crate) fn whole_i64(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| {
+                f.fract() == 0.0
+                    && (-9.223_372_036_854_775e18..9.223_372_036_854_775e18).contains(f)
+            })
+            .map(|f| f as i64)
+    })
+}
+
+/// [`whole_i64`] for unsigned values.
+pub(crate) fn whole_u64(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..1.844_674_407_370_955e19).contains(f))
+            .map(|f| f as u64)
+    })
+}
+
+/// `deserialize_with` for unsigned integer fields that also take `5.0`.
+pub(crate) fn whole_number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::de::Error as _;
+    let n = <serde_json::Number as serde::Deserialize>::deserialize(deserializer)?;
+    let value = whole_u64(&n)
+        .ok_or_else(|| D::Error::custom(format!("invalid value: {n}, expected a whole number")))?;
+    T::try_from(value).map_err(|_| D::Error::custom(format!("{n} is out of range")))
+}
+
+/// [`whole_number`] for optional fields (absent or `null` is `None`).
+pub(crate) fn optional_whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    #[derive(serde::Deserialize)]
+    struct Whole<T: TryFrom<u64>>(#[serde(deserialize_with = "whole_number")] T);
+    let value = <Option<Whole<T>> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(value.map(|Whole(v)| v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +168,27 @@ mod tests {
     fn unknown_fields_are_ignored() {
         let body: Body = parse(br#"{"title":"x","transcriptEnabled":false,"extra":1}"#).unwrap();
         assert_eq!(body.title, "x");
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        #[derive(serde::Deserialize)]
+        struct Limit {
+            #[serde(deserialize_with = "super::whole_number")]
+            bytes: u64,
+            #[serde(default, deserialize_with = "super::optional_whole_number")]
+            seats: Option<u32>,
+        }
+        let limit: Limit = serde_json::from_str(r#"{"bytes": 464532078.0, "seats": 5}"#).unwrap();
+        assert_eq!((limit.bytes, limit.seats), (464_532_078, Some(5)));
+        let limit: Limit = serde_json::from_str(r#"{"bytes": 1, "seats": null}"#).unwrap();
+        assert_eq!(limit.seats, None);
+        for bad in [
+            r#"{"bytes": 1.5}"#,
+            r#"{"bytes": -1}"#,
+            r#"{"bytes": 1, "seats": 5000000000}"#,
+        ] {
+            assert!(serde_json::from_str::<Limit>(bad).is_err(), "{bad}");
+        }
     }
 }

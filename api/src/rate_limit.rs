@@ -259,7 +259,7 @@ impl RateLimiter {
 }
 
 /// Routes never limited: probes and scrapes.
-const UNLIMITED: &[&str] = &["/healthz", "/readyz", "/metrics"];
+pub(crate) const UNLIMITED: &[&str] = &["/healthz", "/readyz", "/metrics"];
 
 /// Middleware: counts the request against its route group and caller.
 pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {

@@ -220,12 +220,9 @@ impl CommandBus {
         bound
             .strip_prefix(&prefix)
             .and_then(|id| id.parse().ok())
-            .ok_or_else(|| {
-                CommandError::Rejected(DomainError::invalid(
-                    "Idempotency-Key",
-                    "was already used for a different kind of request",
-                ))
-            })
+            .ok_or(CommandError::Rejected(DomainError::Conflict(
+                "the Idempotency-Key was already used for a different kind of request",
+            )))
     }
 
     /// Every event of `stream`, oldest first.

@@ -2,13 +2,14 @@
 
 use crate::DomainError;
 
-/// A trimmed, non-empty text of at most `max` characters.
+/// A non-blank text of at most `max` characters as sent, kept trimmed. The
+/// limit counts what was sent, spaces included, as the API's schema states it.
 pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(DomainError::invalid(field, "must not be empty"));
     }
-    if trimmed.chars().count() > max {
+    if value.chars().count() > max {
         return Err(DomainError::invalid(
             field,
             format!("must be at most {max} characters"),

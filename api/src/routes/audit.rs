@@ -35,14 +35,25 @@ pub(crate) struct AuditQuery {
     pub(crate) user_id: Option<String>,
     /// Exactly this action, e.g. `DELETE /room/{room_id}/files`.
     pub(crate) action: Option<String>,
-    /// `allowed`, `denied` or `failed`.
+    /// Only entries with this outcome.
+    #[param(value_type = Option<AuditOutcome>, inline, nullable = false)]
     pub(crate) outcome: Option<String>,
-    /// Earliest time, RFC 3339, inclusive.
-    #[param(format = DateTime)]
+    /// Earliest time, RFC 3339, inclusive; empty means none.
+    #[param(schema_with = crate::contracts::openapi::keywords::date_time_or_blank)]
     pub(crate) from: Option<String>,
-    /// Latest time, RFC 3339, inclusive.
-    #[param(format = DateTime)]
+    /// Latest time, RFC 3339, inclusive; empty means none. Before `from`, it selects nothing.
+    #[param(schema_with = crate::contracts::openapi::keywords::date_time_or_blank)]
     pub(crate) until: Option<String>,
+}
+
+// The `outcome` values the handler accepts (it matches the strings).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code, reason = "documentation only; nothing constructs it")]
+enum AuditOutcome {
+    Allowed,
+    Denied,
+    Failed,
 }
 
 fn time(field: &str, value: &Option<String>) -> Result<Option<String>, Error> {
@@ -78,11 +89,6 @@ impl AuditQuery {
         };
         let from = time("from", &self.from)?;
         let until = time("until", &self.until)?;
-        if let (Some(f), Some(u)) = (&from, &until)
-            && f > u
-        {
-            return Err(Error::invalid("until", "must not be before from"));
-        }
         Ok(AuditFilter {
             actor_id,
             action: self.action.clone().filter(|a| !a.trim().is_empty()),

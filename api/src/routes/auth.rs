@@ -42,13 +42,14 @@ pub fn router() -> Router<AppState> {
 pub(crate) struct RegisterBody {
     #[schema(value_type = String, format = Email)]
     pub(crate) email: Option<String>,
-    #[schema(value_type = String, max_length = 100)]
+    #[schema(value_type = String, max_length = 100, pattern = r"\S")]
     pub(crate) f_name: Option<String>,
-    #[schema(value_type = String, max_length = 100)]
+    #[schema(value_type = String, max_length = 100, pattern = r"\S")]
     pub(crate) l_name: Option<String>,
-    #[schema(value_type = String, max_length = 32)]
+    /// Digits, `+`, `-`, spaces and parentheses.
+    #[schema(value_type = String, max_length = 32, pattern = r"^\s*[0-9+()-]([0-9+() -]*[0-9+()-])?\s*$")]
     pub(crate) phone_number: Option<String>,
-    #[schema(value_type = String, max_length = 100)]
+    #[schema(value_type = String, max_length = 100, pattern = r"\S")]
     pub(crate) country: Option<String>,
     #[schema(value_type = String, min_length = 8, max_length = 128)]
     pub(crate) password: Option<String>,
@@ -226,6 +227,7 @@ async fn logout(
 #[schema(as = RevokeTokensRequest)]
 struct RevokeBody {
     /// The account whose tokens are revoked.
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     user_id: String,
 }
 

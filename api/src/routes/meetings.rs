@@ -75,8 +75,9 @@ fn meeting_view(row: &MeetingRow) -> Result<MeetingView<'_>, Error> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = CreateMeetingRequest)]
 struct CreateBody {
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"\S")]
     title: String,
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     host_id: String,
     transcript_enabled: bool,
 }
@@ -132,16 +133,15 @@ async fn create(
 #[serde(rename_all = "camelCase")]
 #[schema(as = UpdateMeetingRequest)]
 struct UpdateBody {
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     user_id: String,
-    #[schema(nullable = false)]
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     room_id: Option<String>,
-    #[schema(nullable = false)]
+    #[schema(max_length = 100, pattern = r"\S")]
     recording_id: Option<String>,
-    #[schema(nullable = false)]
+    #[schema(max_length = 200, pattern = r"\S")]
     title: Option<String>,
-    #[schema(nullable = false)]
     summary_generated: Option<bool>,
-    #[schema(nullable = false)]
     transcript_enabled: Option<bool>,
 }
 

@@ -93,7 +93,9 @@ impl From<RecordingRow> for RecordingView {
 fn id_text(field: &'static str, value: &Value) -> Result<String, Error> {
     match value {
         Value::String(s) => Ok(s.trim().to_owned()),
-        Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        Value::Number(n) => crate::json::whole_i64(n)
+            .map(|n| n.to_string())
+            .ok_or_else(|| Error::invalid(field, "must be a string or an integer")),
         _ => Err(Error::invalid(field, "must be a string or an integer")),
     }
 }
@@ -101,7 +103,7 @@ fn id_text(field: &'static str, value: &Value) -> Result<String, Error> {
 /// A time sent as milliseconds since the epoch or as an RFC 3339 string.
 pub(crate) fn time(field: &'static str, value: &Value) -> Result<DateTime<Utc>, Error> {
     let parsed = match value {
-        Value::Number(n) => n.as_i64().and_then(DateTime::from_timestamp_millis),
+        Value::Number(n) => crate::json::whole_i64(n).and_then(DateTime::from_timestamp_millis),
         Value::String(s) => DateTime::parse_from_rfc3339(s.trim())
             .ok()
             .map(|t| t.with_timezone(&Utc))
@@ -127,7 +129,7 @@ pub(crate) fn time(field: &'static str, value: &Value) -> Result<DateTime<Utc>, 
 struct StartBody {
     #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     room_id: String,
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"\S")]
     user_name: String,
     #[schema(value_type = IdOrNumber)]
     stream_id: Value,
@@ -135,12 +137,12 @@ struct StartBody {
     recording_id: String,
     #[schema(value_type = TimeInput)]
     start_time: Value,
-    #[schema(max_length = 32)]
+    #[schema(max_length = 32, pattern = r"\S")]
     video_type: String,
-    #[schema(max_length = 32)]
+    #[schema(max_length = 32, pattern = r"\S")]
     status: String,
     /// The meeting recorded; defaults to the room's latest meeting.
-    #[schema(nullable = false, pattern = "^[0-9a-fA-F]{24}$")]
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     meeting_id: Option<String>,
 }
 
@@ -210,6 +212,7 @@ async fn start(
 #[serde(rename_all = "camelCase")]
 #[schema(as = StopRecordingRequest)]
 struct StopBody {
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     recording_id: String,
     #[schema(value_type = IdOrNumber)]
     stream_id: Value,

@@ -17,9 +17,9 @@ use utoipa::IntoParams;
 use super::parse_id;
 use crate::auth::AuthUser;
 use crate::consistency::Consistent;
-use crate::contracts::openapi::bodies;
 use crate::contracts::openapi::params::WaitForPosition;
 use crate::contracts::openapi::responses::{BadRequest, NotAllowed, Unauthorized};
+use crate::contracts::openapi::{bodies, keywords};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -60,14 +60,15 @@ pub struct ReportQuery {
     pub(crate) country_name: Option<String>,
     /// City name.
     pub(crate) city_name: Option<String>,
-    /// Earliest start: ISO 8601 date-time, or a date (its first millisecond).
-    #[param(format = DateTime)]
+    /// Earliest start: ISO 8601 date-time, or a date (its first millisecond); empty means none.
+    #[param(schema_with = keywords::report_date)]
     pub(crate) start_date_range: Option<String>,
-    /// Latest start: ISO 8601 date-time, or a date (its last millisecond).
-    #[param(format = DateTime)]
+    /// Latest start: ISO 8601 date-time, or a date (its last millisecond); empty means none. An end before the start selects nothing.
+    #[param(schema_with = keywords::report_date)]
     pub(crate) end_date_range: Option<String>,
-    /// The host; the caller by default. Only admins may name another.
+    /// The host; the caller by default (also when empty). Only admins may name another.
     #[serde(rename = "userID")]
+    #[param(pattern = r"^\s*([0-9a-fA-F]{24}\s*)?$")]
     pub(crate) user_id: Option<String>,
 }
 
@@ -121,14 +122,6 @@ impl ReportQuery {
         };
         let start = date("startDateRange", &self.start_date_range, false)?;
         let end = date("endDateRange", &self.end_date_range, true)?;
-        if let (Some(s), Some(e)) = (&start, &end)
-            && s > e
-        {
-            return Err(Error::invalid(
-                "endDateRange",
-                "must not be before startDateRange",
-            ));
-        }
         Ok(ReportFilter {
             host_id: host.to_string(),
             domain: present(&self.domain).map(|d| d.to_lowercase()),

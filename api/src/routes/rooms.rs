@@ -35,12 +35,14 @@ pub fn router() -> Router<AppState> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = CreateRoomRequest)]
 struct CreateBody {
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"\S")]
     name: String,
     /// e.g. meeting, conference, webinar, live
     #[serde(rename = "type")]
+    #[schema(max_length = 32, pattern = r"^\s*[A-Za-z0-9_-]{1,32}\s*$")]
     room_type: String,
-    #[schema(minimum = 1, maximum = 10000, nullable = false)]
+    #[schema(minimum = 1, maximum = 10000)]
+    #[serde(default, deserialize_with = "crate::json::optional_whole_number")]
     max_participants: Option<u32>,
     #[serde(default)]
     #[schema(default = false)]
@@ -101,7 +103,7 @@ async fn create(
 #[serde(rename_all = "camelCase")]
 #[schema(as = RoomTokenRequest)]
 struct TokenBody {
-    #[schema(value_type = Option<RoomRole>, inline, nullable = false)]
+    #[schema(value_type = Option<RoomRole>, inline)]
     role: Option<String>,
 }
 

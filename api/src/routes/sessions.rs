@@ -43,21 +43,25 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct StartBody {
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     room_id: String,
     /// meeting, conference, webinar, live, ... (one word, lowercased)
+    #[schema(max_length = 32, pattern = r"^\s*[A-Za-z0-9_-]{1,32}\s*$")]
     session_type: String,
-    #[schema(nullable = false)]
+    /// Shown to the others; the account's name when absent or blank.
+    #[schema(max_length = 200)]
     name: Option<String>,
-    #[schema(inline, nullable = false)]
+    #[schema(inline)]
     location: Option<DeclaredLocation>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct JoinBody {
-    #[schema(nullable = false)]
+    /// Shown to the others; the account's name when absent or blank.
+    #[schema(max_length = 200)]
     name: Option<String>,
-    #[schema(inline, nullable = false)]
+    #[schema(inline)]
     location: Option<DeclaredLocation>,
 }
 

@@ -138,7 +138,10 @@ struct ServerFileBody {
     /// A finished recording inside the server's recordings folder (relative to it, or absolute within it).
     file_path: String,
     /// Name to store it under; the file's own name by default.
-    #[schema(nullable = false)]
+    #[schema(
+        max_length = 255,
+        pattern = r"^(?!\.\.?$)(?=.*\S)[^/\\\x00-\x1f\x7f-\x9f]+$"
+    )]
     file_name: Option<String>,
 }
 
@@ -317,7 +320,8 @@ async fn storage_info(
 #[schema(as = StorageLimitRequest)]
 struct LimitBody {
     /// Bytes.
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 1_125_899_906_842_624_u64)]
+    #[serde(deserialize_with = "crate::json::whole_number")]
     new_limit: u64,
 }
 

@@ -82,9 +82,12 @@ fn arrival(row: &LineRow) -> DateTime<Utc> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SendTranscriptRequest)]
 struct SendBody {
+    #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     meeting_id: String,
+    #[schema(max_length = 100, pattern = r"\S")]
     user_name: String,
-    /// Encrypted by the client (see docs/encryption.md); stored as sent.
+    /// Encrypted by the client (see docs/encryption.md); stored as sent. At most 64 KiB.
+    #[schema(max_length = 65536, pattern = r"\S")]
     message: String,
 }
 

@@ -13,12 +13,12 @@ use utoipa::ToSchema;
 
 use crate::auth::{AuthUser, CommandCtx};
 use crate::consistency::{Consistent, position_header};
-use crate::contracts::openapi::bodies;
 use crate::contracts::openapi::errors::ErrorBody;
 use crate::contracts::openapi::params::{IdempotencyKey, WaitForPosition, WebhookParam};
 use crate::contracts::openapi::responses::{
     BadRequest, JsonTooLarge, NotFound, NotOwner, NotYetVisible, Unauthorized,
 };
+use crate::contracts::openapi::{bodies, keywords};
 use crate::error::Error;
 use crate::json::{ValidJson, ValidQuery};
 use crate::state::AppState;
@@ -64,15 +64,34 @@ async fn event_types(_user: AuthUser) -> Json<Value> {
 #[schema(as = RegisterWebhookRequest)]
 struct RegisterBody {
     /// HTTPS URL on a public address (http and private addresses only when configured).
-    #[schema(max_length = 2048)]
+    #[schema(schema_with = keywords::webhook_url)]
     url: String,
     /// Public event types, or `["*"]` for all.
+    #[schema(schema_with = keywords::webhook_event_types)]
     event_types: Vec<String>,
-    #[schema(max_length = 500, nullable = false)]
+    #[schema(max_length = 500)]
     description: Option<String>,
     /// `user` (default) or `app` (administrators: everyone's events).
-    #[schema(nullable = false)]
+    #[schema(value_type = Option<WebhookScope>, inline)]
     scope: Option<String>,
+}
+
+// The `scope` and delivery `status` values the handlers accept (they match the strings).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code, reason = "documentation only; nothing constructs it")]
+enum WebhookScope {
+    User,
+    App,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code, reason = "documentation only; nothing constructs it")]
+enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
 }
 
 /// Register a webhook endpoint
@@ -181,14 +200,13 @@ async fn show(
 #[serde(rename_all = "camelCase")]
 #[schema(as = UpdateWebhookRequest)]
 struct UpdateBody {
-    #[schema(max_length = 2048, nullable = false)]
+    #[schema(schema_with = keywords::webhook_url_or_null, required = false)]
     url: Option<String>,
-    #[schema(nullable = false)]
+    #[schema(schema_with = keywords::webhook_event_types_or_null, required = false)]
     event_types: Option<Vec<String>>,
-    #[schema(max_length = 500, nullable = false)]
+    #[schema(max_length = 500)]
     description: Option<String>,
     /// `false` pauses deliveries; `true` resumes them (also after the server disabled a failing endpoint).
-    #[schema(nullable = false)]
     enabled: Option<bool>,
 }
 
@@ -292,7 +310,8 @@ async fn test(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct DeliveriesQuery {
-    /// `pending`, `delivered` or `failed`.
+    /// Only deliveries in this state.
+    #[param(value_type = Option<DeliveryStatus>, inline, nullable = false)]
     status: Option<String>,
     #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<i64>,
@@ -340,7 +359,7 @@ async fn deliveries(
 #[schema(as = ReplayWebhookRequest)]
 struct ReplayBody {
     /// Deliver again every wanted event after this log position (a delivery's `position`, minus one to include it).
-    #[schema(value_type = String, example = "0")]
+    #[schema(schema_with = keywords::log_position, example = "0")]
     after: Value,
 }
 
@@ -370,10 +389,11 @@ async fn replay(
     ValidJson(body): ValidJson<ReplayBody>,
 ) -> Result<impl IntoResponse, Error> {
     let after = match &body.after {
-        Value::Number(n) => n.as_u64(),
+        Value::Number(n) => crate::json::whole_u64(n),
         Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     }
+    .filter(|p| i64::try_from(*p).is_ok())
     .ok_or_else(|| Error::invalid("after", "must be a log position"))?;
     let (queued, continue_after) = use_cases::replay(&state, &user, &id, after).await?;
     Ok((

@@ -16,6 +16,7 @@ mod recordings;
 mod revocation;
 mod room_files;
 mod rooms;
+mod schemathesis;
 mod security;
 mod sessions;
 mod storage;

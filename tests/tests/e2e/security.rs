@@ -122,7 +122,7 @@ async fn malformed_query_strings_get_the_json_error_body() {
 async fn a_position_past_the_end_of_the_log_is_refused_at_once() {
     let app = TestApp::start(Log::Sqlite).await;
     let (user, token) = app.user("position@altegon.com").await;
-    // A 400, not the 503 a wait for the read-your-writes bound would end in.
+    // A 409 at once, not the 503 a wait for the read-your-writes bound would end in.
     let r = app
         .client
         .get(format!("{}/meetings/list/{user}", app.base))
@@ -131,8 +131,12 @@ async fn a_position_past_the_end_of_the_log_is_refused_at_once() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 409);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(body["field"], "x-altegon-position");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("x-altegon-position") && message.contains("past the end of the log"),
+        "{body}"
+    );
     app.stop().await;
 }

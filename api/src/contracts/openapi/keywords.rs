@@ -66,7 +66,12 @@ impl PartialSchema for IdOrNumber {
                     .schema_type(Type::String)
                     .max_length(Some(64)),
             )
-            .item(ObjectBuilder::new().schema_type(Type::Integer))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(i64::MIN))
+                    .maximum(Some(i64::MAX)),
+            )
             .into()
     }
 }
@@ -77,6 +82,10 @@ impl ToSchema for IdOrNumber {
     }
 }
 
+/// Times stay within about 250,000 years of 1970 (the server's calendar ends
+/// near 262,000).
+const MAX_TIME_MILLIS: i64 = 8_000_000_000_000_000;
+
 /// A time the web client sends as epoch milliseconds or as an RFC 3339 string.
 pub(crate) struct TimeInput;
 
@@ -86,6 +95,8 @@ impl PartialSchema for TimeInput {
             .item(
                 ObjectBuilder::new()
                     .schema_type(Type::Integer)
+                    .minimum(Some(-MAX_TIME_MILLIS))
+                    .maximum(Some(MAX_TIME_MILLIS))
                     .description(Some("Milliseconds since 1970.")),
             )
             .item(
@@ -101,4 +112,107 @@ impl ToSchema for TimeInput {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("TimeInput")
     }
+}
+
+/// A webhook URL as `delivery_url` and the URL parser take it: `http(s)://`, an
+/// ASCII host whose last label starts with a letter (or an IPv4 address), an
+/// optional port, then printable ASCII.
+pub(crate) fn webhook_url() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(altegon_domain::webhook::MAX_URL_BYTES))
+        .pattern(Some(
+            r"^[Hh][Tt][Tt][Pp][Ss]?://(([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*|((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9]))(:[0-9]{1,4})?([/?#][!-~]*)?$",
+        ))
+        .build()
+}
+
+/// The event types a webhook endpoint may ask for: the public ones, or `*`.
+pub(crate) fn webhook_event_types() -> utoipa::openapi::schema::Array {
+    use altegon_domain::webhook::{ALL_EVENT_TYPES, WEBHOOK_EVENT_TYPES};
+    let names = WEBHOOK_EVENT_TYPES
+        .iter()
+        .map(|(name, _)| *name)
+        .chain([ALL_EVENT_TYPES]);
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(names)),
+        )
+        .min_items(Some(1))
+        .build()
+}
+
+/// A global log position, as a JSON number or a decimal string (positions can
+/// pass 2^53, where JSON numbers stop being exact in many clients).
+pub(crate) fn log_position() -> Schema {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9]{1,19}$")),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .maximum(Some(i64::MAX)),
+        )
+        .build()
+        .into()
+}
+
+/// A string of `format`.
+fn formatted(format: KnownFormat) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(format)))
+        .build()
+}
+
+/// Empty or spaces: a filter left blank, read as absent.
+fn blank() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^\s*$"))
+        .build()
+}
+
+/// A reporting bound: an RFC 3339 date-time, a date, or blank (no bound).
+pub(crate) fn report_date() -> Schema {
+    utoipa::openapi::schema::AnyOfBuilder::new()
+        .item(formatted(KnownFormat::DateTime))
+        .item(formatted(KnownFormat::Date))
+        .item(blank())
+        .build()
+        .into()
+}
+
+/// An RFC 3339 date-time, or blank (no bound).
+pub(crate) fn date_time_or_blank() -> Schema {
+    utoipa::openapi::schema::AnyOfBuilder::new()
+        .item(formatted(KnownFormat::DateTime))
+        .item(blank())
+        .build()
+        .into()
+}
+
+/// `schema` or `null`: optional body fields read a JSON null as absent.
+fn or_null(schema: impl Into<Schema>) -> Schema {
+    OneOfBuilder::new()
+        .item(schema.into())
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build()
+        .into()
+}
+
+/// [`webhook_url`] or `null` (unchanged).
+pub(crate) fn webhook_url_or_null() -> Schema {
+    or_null(webhook_url())
+}
+
+/// [`webhook_event_types`] or `null` (unchanged).
+pub(crate) fn webhook_event_types_or_null() -> Schema {
+    or_null(webhook_event_types())
 }

@@ -9,6 +9,7 @@ pub mod html;
 pub(crate) mod keywords;
 pub(crate) mod params;
 pub(crate) mod responses;
+mod shared;
 
 use utoipa::OpenApi as _;
 use utoipa::openapi::path::{Operation, PathItem};
@@ -109,8 +110,9 @@ pub fn document() -> OpenApi {
                     .build(),
             ),
         );
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
         for operation in operations_mut(item) {
+            shared::add_shared_responses(path, operation);
             // utoipa names operations after the handler functions, which repeat
             // across areas (`create`, `list`); the contract has never named them.
             operation.operation_id = None;

@@ -12,7 +12,11 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Header)]
 pub(crate) struct IdempotencyKey {
     /// Makes a retried create return the first result (1-255 visible ASCII characters).
-    #[param(rename = "Idempotency-Key", max_length = 255, nullable = false)]
+    #[param(
+        rename = "Idempotency-Key",
+        pattern = "^[!-~]{1,255}$",
+        nullable = false
+    )]
     key: Option<String>,
 }
 
@@ -71,7 +75,11 @@ pub(crate) struct RecordingParam {
 #[into_params(parameter_in = Path)]
 pub(crate) struct RecordingFileParam {
     /// The file's name: one path segment, no control characters, at most 255 bytes.
-    #[param(rename = "fileName", max_length = 255)]
+    #[param(
+        rename = "fileName",
+        max_length = 255,
+        pattern = r"^(?!\.\.?$)(?=.*\S)[^/\\\x00-\x1f\x7f-\x9f]+$"
+    )]
     file_name: String,
 }
 
@@ -79,7 +87,11 @@ pub(crate) struct RecordingFileParam {
 #[into_params(parameter_in = Path)]
 pub(crate) struct RoomFileParam {
     /// Stored name, `{roomId}_{originalName}`.
-    #[param(rename = "filename", max_length = 255)]
+    #[param(
+        rename = "filename",
+        max_length = 255,
+        pattern = r"^(?!\.\.?$)(?=.*\S)[^/\\\x00-\x1f\x7f-\x9f]+$"
+    )]
     file_name: String,
 }
 

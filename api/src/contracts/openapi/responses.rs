@@ -68,3 +68,17 @@ pub(crate) struct SessionUnavailable(ErrorBody);
 /// The summarizer failed.
 #[derive(ToResponse)]
 pub(crate) struct SummarizerFailed(ErrorBody);
+
+/// Too many requests from this caller on this route group; carries Retry-After (seconds).
+#[derive(ToResponse)]
+#[response(headers(("Retry-After" = u32)))]
+pub(crate) struct TooManyRequests(ErrorBody);
+
+/// A backend (event store, read models, blob storage) is unavailable, or read models did not catch up in time. Carries Retry-After.
+#[derive(ToResponse)]
+#[response(headers(("Retry-After" = u32)))]
+pub(crate) struct Busy(ErrorBody);
+
+/// The log is not in the state the request needs: `x-altegon-position` past its end, an `Idempotency-Key` used for another kind of request, or a concurrent change (retry).
+#[derive(ToResponse)]
+pub(crate) struct StateConflict(ErrorBody);

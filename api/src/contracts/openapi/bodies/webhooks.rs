@@ -40,6 +40,7 @@ pub(crate) struct RegisteredBody {
 }
 
 #[derive(ToSchema)]
+#[schema(as = RegisterWebhookResponse)]
 pub(crate) struct RegisterResponse {
     #[schema(required = false, schema_with = keywords::always_true)]
     success: bool,
