@@ -198,6 +198,13 @@ pub struct Config {
     pub redis_url: Option<SecretString>,
     /// Prefix of this deployment's Redis keys and channels (`ALTEGON_REDIS_PREFIX`).
     pub redis_prefix: String,
+    /// UDP address of the SFU's media port (`ALTEGON_SFU_LISTEN`); the SFU runs
+    /// only when it is set.
+    pub sfu_listen: Option<SocketAddr>,
+    /// The address peers send media to, when it is not the listen address (behind
+    /// NAT, or listening on 0.0.0.0) (`ALTEGON_SFU_PUBLIC_ADDRESS`; port 0 = the
+    /// listen port).
+    pub sfu_public_address: Option<SocketAddr>,
     /// Origins browsers may call the API from, comma-separated, or `*`
     /// (`ALTEGON_CORS_ALLOWED_ORIGINS`); none by default.
     pub cors_allowed_origins: String,
@@ -324,6 +331,8 @@ impl Default for Config {
             rate_limit_default_per_minute: 1_200,
             redis_url: None,
             redis_prefix: "altegon".into(),
+            sfu_listen: None,
+            sfu_public_address: None,
             cors_allowed_origins: String::new(),
             graphql_max_depth: 12,
             graphql_max_complexity: 50_000,

@@ -37,6 +37,8 @@ impl RoomAuth for RoomTokens {
             token_id: claims.jti,
             host: claims.grants.contains(&RoomGrant::RoomAdmin),
             publish_data: claims.grants.contains(&RoomGrant::PublishData),
+            publish: claims.grants.contains(&RoomGrant::Publish),
+            subscribe: claims.grants.contains(&RoomGrant::Subscribe),
         })
     }
 }
@@ -72,6 +74,8 @@ pub struct RelayParts {
     pub geo: Arc<GeoLocator>,
     /// Keeps transcript lines encrypted.
     pub cipher: Arc<TranscriptCipher>,
+    /// The SFU, when `ALTEGON_SFU_LISTEN` is set.
+    pub sfu: Option<altegon_media::sfu::server::SfuHandle>,
 }
 
 /// The relay for this server; with `ALTEGON_REDIS_URL`, its rooms are shared
@@ -86,6 +90,7 @@ pub async fn relay(config: &Config, parts: RelayParts) -> anyhow::Result<RoomRel
         bus,
         geo,
         cipher,
+        sfu,
     } = parts;
     let services = RelayServices {
         auth: Arc::new(RoomTokens(keys)),
@@ -102,6 +107,7 @@ pub async fn relay(config: &Config, parts: RelayParts) -> anyhow::Result<RoomRel
         }),
         transcripts: cipher,
         cluster,
+        sfu,
     };
     Ok(RoomRelay::new(
         services,

@@ -1,6 +1,7 @@
 //! Starts the HTTP server with its workers under one shutdown signal, and closes
 //! the event log after the last request is done.
 
+use anyhow::Context as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use crate::stores::open_event_store;
 pub struct Server {
     addr: SocketAddr,
     recording_addr: Option<SocketAddr>,
+    sfu_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -92,6 +94,22 @@ impl Server {
             revocations,
         };
         let state_blobs = state.blobs.backend_name();
+        let sfu = match config.sfu_listen {
+            Some(listen) => Some(
+                altegon_media::sfu::server::start(listen, config.sfu_public_address, {
+                    let mut stop = stop.clone();
+                    async move {
+                        let _ = stop.wait_for(|s| *s).await;
+                    }
+                })
+                .await
+                .with_context(|| format!("starting the SFU on {listen}"))?,
+            ),
+            None => None,
+        };
+        let sfu_addr = sfu
+            .as_ref()
+            .map(altegon_media::sfu::server::SfuHandle::address);
         let relay = crate::realtime::relay(
             &config,
             crate::realtime::RelayParts {
@@ -99,6 +117,7 @@ impl Server {
                 bus: state.bus.clone(),
                 geo: state.geo.clone(),
                 cipher: state.cipher.clone(),
+                sfu,
             },
         )
         .await?;
@@ -165,6 +184,7 @@ impl Server {
         Ok(Self {
             addr,
             recording_addr,
+            sfu_addr,
             shutdown,
             task,
         })
@@ -178,6 +198,11 @@ impl Server {
     /// Where the recording server listens, when it runs.
     pub fn recording_addr(&self) -> Option<SocketAddr> {
         self.recording_addr
+    }
+
+    /// The SFU's media address (its ICE candidate), when it runs.
+    pub fn sfu_addr(&self) -> Option<SocketAddr> {
+        self.sfu_addr
     }
 
     /// Stops accepting, finishes in-flight requests, closes the stores.

@@ -29,6 +29,9 @@ pub enum Effect {
     MeetingId,
     /// The named participant is disconnected and may not rejoin with that token.
     RemoveParticipant,
+    /// Relayed, and the SFU stops (or resumes) forwarding the named participant's
+    /// audio, or everyone's.
+    MuteAudio,
 }
 
 /// One message type.
@@ -75,8 +78,8 @@ pub const MESSAGES: &[MessageType] = &[
     m("sendDrawingData", Sender::Participant, Effect::Relay),
     m("Un-do", Sender::Participant, Effect::Relay),
     m("clear-whiteBoard", Sender::Host, Effect::WhiteboardClear),
-    m("mute-all-participants", Sender::Host, Effect::Relay),
-    m("mute-participant", Sender::Host, Effect::Relay),
+    m("mute-all-participants", Sender::Host, Effect::MuteAudio),
+    m("mute-participant", Sender::Host, Effect::MuteAudio),
     m(
         "remove-participant",
         Sender::Host,

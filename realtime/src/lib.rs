@@ -18,6 +18,7 @@ pub mod presence;
 pub mod relay;
 mod remote;
 pub mod rooms;
+pub mod streams;
 mod ws;
 
 pub use cluster::{Cluster, ClusterError, connect_redis};

@@ -38,6 +38,10 @@ pub struct RoomAccess {
     pub host: bool,
     /// May send room messages (the publish-data grant).
     pub publish_data: bool,
+    /// May publish media streams (the publish grant).
+    pub publish: bool,
+    /// May receive media streams (the subscribe grant).
+    pub subscribe: bool,
 }
 
 /// Verifies room tokens. The API implements it with its JWT keys.
@@ -137,6 +141,8 @@ pub(crate) struct Shared {
     pub(crate) bus: CommandBus,
     pub(crate) transcripts: Arc<TranscriptCipher>,
     pub(crate) cluster: Option<Arc<Cluster>>,
+    /// Media streams through the SFU, when it runs.
+    pub(crate) streams: Option<Arc<crate::streams::Streams>>,
     pub(crate) rooms: Rooms,
     pub(crate) settings: RelaySettings,
     /// The room data socket, for what plain WebSocket clients send.
@@ -308,6 +314,8 @@ pub struct RelayServices {
     pub transcripts: Arc<TranscriptCipher>,
     /// The other server processes, when Redis is configured.
     pub cluster: Option<Arc<Cluster>>,
+    /// The SFU, when this process forwards media.
+    pub sfu: Option<altegon_media::sfu::server::SfuHandle>,
 }
 
 /// The relay's two Socket.IO layers and its plain WebSocket endpoint.
@@ -329,6 +337,7 @@ impl RoomRelay {
             locate,
             transcripts,
             cluster,
+            sfu,
         } = services;
         let shared = Arc::new(Shared {
             auth,
@@ -337,6 +346,7 @@ impl RoomRelay {
             bus,
             transcripts,
             cluster,
+            streams: sfu.map(crate::streams::Streams::new),
             rooms: Rooms::default(),
             settings,
             io: std::sync::OnceLock::new(),
@@ -411,6 +421,9 @@ impl RoomRelay {
         };
         meet_api.1.ns("/", on_meet_connect);
         let _ = shared.io.set(room_data.1.clone());
+        if let Some(streams) = &shared.streams {
+            tokio::spawn(streams.clone().follow(room_data.1.clone()));
+        }
         tokio::spawn(crate::live_events::push_room_events(shared.clone()));
         if let Some(cluster) = &shared.cluster {
             tokio::spawn(crate::remote::apply_remote(
@@ -549,8 +562,14 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
         );
     }
     s.extensions.insert(outbox);
+    if let Some(streams) = &shared.streams {
+        streams.admit(s, &access);
+    }
     let shared = shared.clone();
     s.on_disconnect(move |s: SocketRef| async move {
+        if let Some(streams) = &shared.streams {
+            streams.socket_left(&s.id.to_string()).await;
+        }
         shared.rooms.leave(access.room_id, &s.id.to_string());
         shared.announce_members(access.room_id);
         shared.presence.depart(access.room_id, access.user_id);
@@ -694,6 +713,18 @@ pub(crate) fn check(
                 recording: recording_wish(payload),
             });
         }
+        Effect::MuteAudio => {
+            if let Some(streams) = shared.streams.clone() {
+                let user = (message.name == "mute-participant")
+                    .then(|| text(payload, &["id", "userId", "msg"]))
+                    .flatten()
+                    .and_then(|v| v.parse::<UserId>().ok());
+                if message.name == "mute-all-participants" || user.is_some() {
+                    let muted = mute_wish(payload);
+                    tokio::spawn(async move { streams.mute(room, user, muted).await });
+                }
+            }
+        }
         Effect::RemoveParticipant => {
             if let Some(user) =
                 text(payload, &["id", "userId", "msg"]).and_then(|v| v.parse::<UserId>().ok())
@@ -710,6 +741,18 @@ pub(crate) fn check(
         }
     }
     Ok((keep, removed))
+}
+
+/// Whether a mute message mutes (the default) or unmutes: a boolean `mute`,
+/// `muted` or `isMuted` at the top or inside `msg`.
+pub(crate) fn mute_wish(payload: &Value) -> bool {
+    [Some(payload), payload.get("msg")]
+        .into_iter()
+        .flatten()
+        .flat_map(|place| ["mute", "muted", "isMuted"].map(|name| place.get(name)))
+        .flatten()
+        .find_map(Value::as_bool)
+        .unwrap_or(true)
 }
 
 /// Whether a `recording` message turns recording on or off, when it says: a

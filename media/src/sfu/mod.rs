@@ -11,6 +11,7 @@
 //! subscriber's connection comes up or a publisher's packets arrive with gaps.
 
 mod peer;
+pub mod server;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -26,9 +27,23 @@ use peer::{Peer, Role, Track};
 /// A published stream, named by the signaling layer.
 pub type StreamId = String;
 
-/// One peer connection of the SFU.
+/// One peer connection of the SFU; written as its number in signaling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PeerId(u64);
+
+impl std::fmt::Display for PeerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for PeerId {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(PeerId)
+    }
+}
 
 /// Why a signaling request was refused.
 #[derive(Debug, thiserror::Error)]

@@ -19,6 +19,7 @@ mod rooms;
 mod schemathesis;
 mod security;
 mod sessions;
+mod sfu;
 mod storage;
 mod support;
 mod transcripts;

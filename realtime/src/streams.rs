@@ -1,0 +1,355 @@
+//! Media signaling on the room data socket: publishing and subscribing to
+//! streams through the SFU (`altegon_media::sfu`). A publish carries the
+//! browser's SDP offer and is answered in the ack; once the publisher's media
+//! connection is up the room hears `stream-added`; a subscribe is answered with
+//! the SFU's offer, and the browser's answer comes back as `subscriber-answer`.
+//! `stream-removed` tells the room a stream ended. Streams live in the process
+//! whose SFU carries them. Protocol: `docs/sfu.md`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use altegon_domain::{RoomId, UserId};
+use altegon_media::sfu::server::{SfuHandle, SfuServerError};
+use altegon_media::sfu::{PeerId, SfuError, SfuEvent};
+use serde_json::{Value, json};
+use socketioxide::SocketIo;
+use socketioxide::extract::{AckSender, SocketRef, TryData};
+use str0m::change::{SdpAnswer, SdpOffer};
+
+use crate::relay::{RoomAccess, room_name};
+
+/// A published stream.
+struct Stream {
+    room: RoomId,
+    owner: UserId,
+    socket: String,
+    peer: PeerId,
+    attributes: Value,
+    /// Announced to the room (its media connection is up).
+    live: bool,
+}
+
+/// A subscription: the SFU peer sending a stream to `socket`.
+struct Subscription {
+    socket: String,
+}
+
+#[derive(Default)]
+struct State {
+    streams: HashMap<String, Stream>,
+    subscriptions: HashMap<PeerId, Subscription>,
+    next_stream: u64,
+}
+
+/// The SFU and the streams of this process's rooms.
+pub struct Streams {
+    sfu: SfuHandle,
+    state: Mutex<State>,
+}
+
+impl Streams {
+    /// Signaling over `sfu`; [`follow`](Self::follow) must run for announcements.
+    pub fn new(sfu: SfuHandle) -> Arc<Self> {
+        Arc::new(Self {
+            sfu,
+            state: Mutex::new(State::default()),
+        })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Turns the SFU's connected and closed peers into `stream-added` and
+    /// `stream-removed` for the rooms.
+    pub(crate) async fn follow(self: Arc<Self>, io: SocketIo) {
+        let mut events = self.sfu.events();
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            };
+            let announce = {
+                let mut state = self.state();
+                match event {
+                    SfuEvent::Connected(peer) => state
+                        .streams
+                        .iter_mut()
+                        .find(|(_, s)| s.peer == peer && !s.live)
+                        .map(|(id, s)| {
+                            s.live = true;
+                            (s.room, "stream-added", added(id, s))
+                        }),
+                    SfuEvent::Closed(peer) => {
+                        state.subscriptions.remove(&peer);
+                        let id = state
+                            .streams
+                            .iter()
+                            .find(|(_, s)| s.peer == peer)
+                            .map(|(id, _)| id.clone());
+                        id.and_then(|id| state.streams.remove(&id).map(|s| (id, s)))
+                            .map(|(id, s)| (s.room, "stream-removed", json!({ "id": id })))
+                    }
+                }
+            };
+            if let Some((room, event, payload)) = announce {
+                let _ = io.to(room_name(room)).emit(event, &payload).await;
+            }
+        }
+    }
+
+    /// Wires the signaling messages of an admitted socket.
+    pub(crate) fn admit(self: &Arc<Self>, s: &SocketRef, access: &RoomAccess) {
+        let on = |name: &'static str, handler: Handler| {
+            let streams = self.clone();
+            let access = access.clone();
+            s.on(
+                name,
+                move |s: SocketRef, ack: AckSender, TryData(payload): TryData<Value>| {
+                    let streams = streams.clone();
+                    let access = access.clone();
+                    async move {
+                        let payload = payload.unwrap_or(Value::Null);
+                        let answer = match handler(&streams, &s, &access, &payload).await {
+                            Ok(answer) => answer,
+                            Err(refusal) => json!({ "ok": false, "error": refusal.to_string() }),
+                        };
+                        let _ = ack.send(&answer);
+                    }
+                },
+            );
+        };
+        on("publish", |st, s, a, p| Box::pin(st.publish(s, a, p)));
+        on("subscribe", |st, s, a, p| Box::pin(st.subscribe(s, a, p)));
+        on("subscriber-answer", |st, s, _, p| Box::pin(st.answer(s, p)));
+        on("unpublish", |st, s, _, p| Box::pin(st.unpublish(s, p)));
+        on("unsubscribe", |st, s, _, p| Box::pin(st.unsubscribe(s, p)));
+        // A late joiner learns the streams already live in the room.
+        let live: Vec<Value> = self
+            .state()
+            .streams
+            .iter()
+            .filter(|(_, st)| st.room == access.room_id && st.live)
+            .map(|(id, st)| added(id, st))
+            .collect();
+        for stream in live {
+            let _ = s.emit("stream-added", &stream);
+        }
+    }
+
+    async fn publish(
+        &self,
+        s: &SocketRef,
+        access: &RoomAccess,
+        payload: &Value,
+    ) -> Result<Value, Refusal> {
+        if !access.publish {
+            return Err(Refusal::Grant("publish"));
+        }
+        let offer = sdp(payload, "offer")?;
+        let offer = SdpOffer::from_sdp_string(&offer).map_err(|_| Refusal::Sdp("offer"))?;
+        let id = {
+            let mut state = self.state();
+            state.next_stream += 1;
+            format!(
+                "{}{:06}",
+                access.room_id.to_string().get(..8).unwrap_or("0"),
+                state.next_stream
+            )
+        };
+        let (peer, answer) = self.sfu.publish(&id, offer).await?;
+        self.state().streams.insert(
+            id.clone(),
+            Stream {
+                room: access.room_id,
+                owner: access.user_id,
+                socket: s.id.to_string(),
+                peer,
+                attributes: payload.get("attributes").cloned().unwrap_or(Value::Null),
+                live: false,
+            },
+        );
+        Ok(json!({
+            "ok": true,
+            "streamId": id,
+            "answer": { "type": "answer", "sdp": answer.to_sdp_string() },
+        }))
+    }
+
+    async fn subscribe(
+        &self,
+        s: &SocketRef,
+        access: &RoomAccess,
+        payload: &Value,
+    ) -> Result<Value, Refusal> {
+        if !access.subscribe {
+            return Err(Refusal::Grant("subscribe"));
+        }
+        let id = text(payload, "streamId")?;
+        let in_room = self
+            .state()
+            .streams
+            .get(&id)
+            .is_some_and(|st| st.room == access.room_id && st.live);
+        if !in_room {
+            return Err(Refusal::NoStream(id));
+        }
+        let (peer, offer) = self.sfu.subscribe(&id).await?;
+        self.state().subscriptions.insert(
+            peer,
+            Subscription {
+                socket: s.id.to_string(),
+            },
+        );
+        Ok(json!({
+            "ok": true,
+            "streamId": id,
+            "subscriptionId": peer.to_string(),
+            "offer": { "type": "offer", "sdp": offer.to_sdp_string() },
+        }))
+    }
+
+    async fn answer(&self, s: &SocketRef, payload: &Value) -> Result<Value, Refusal> {
+        let peer = self.own_subscription(s, payload)?;
+        let answer = sdp(payload, "answer")?;
+        let answer = SdpAnswer::from_sdp_string(&answer).map_err(|_| Refusal::Sdp("answer"))?;
+        self.sfu.accept_answer(peer, answer).await?;
+        Ok(json!({ "ok": true }))
+    }
+
+    async fn unsubscribe(&self, s: &SocketRef, payload: &Value) -> Result<Value, Refusal> {
+        let peer = self.own_subscription(s, payload)?;
+        self.state().subscriptions.remove(&peer);
+        self.sfu.remove(peer).await?;
+        Ok(json!({ "ok": true }))
+    }
+
+    async fn unpublish(&self, s: &SocketRef, payload: &Value) -> Result<Value, Refusal> {
+        let id = text(payload, "streamId")?;
+        let peer = self
+            .state()
+            .streams
+            .get(&id)
+            .filter(|st| st.socket == s.id.to_string())
+            .map(|st| st.peer)
+            .ok_or_else(|| Refusal::NoStream(id.clone()))?;
+        // `stream-removed` follows from the SFU's Closed event.
+        self.sfu.remove(peer).await?;
+        Ok(json!({ "ok": true }))
+    }
+
+    fn own_subscription(&self, s: &SocketRef, payload: &Value) -> Result<PeerId, Refusal> {
+        let id = text(payload, "subscriptionId")?;
+        let peer: PeerId = id.parse().map_err(|_| Refusal::NoSubscription)?;
+        let state = self.state();
+        state
+            .subscriptions
+            .get(&peer)
+            .filter(|sub| sub.socket == s.id.to_string())
+            .ok_or(Refusal::NoSubscription)?;
+        Ok(peer)
+    }
+
+    /// Ends what a socket published or subscribed to (it left or was removed).
+    pub(crate) async fn socket_left(&self, socket: &str) {
+        let peers: Vec<PeerId> = {
+            let state = self.state();
+            let published = state
+                .streams
+                .values()
+                .filter(|st| st.socket == socket)
+                .map(|st| st.peer);
+            let subscribed = state
+                .subscriptions
+                .iter()
+                .filter(|(_, sub)| sub.socket == socket)
+                .map(|(peer, _)| *peer);
+            published.chain(subscribed).collect()
+        };
+        for peer in peers {
+            // Already gone with its stream: nothing to do.
+            let _ = self.sfu.remove(peer).await;
+        }
+    }
+
+    /// The host's mute: stops forwarding the audio of `user`'s streams in `room`
+    /// (every participant's when `user` is `None`).
+    pub(crate) async fn mute(&self, room: RoomId, user: Option<UserId>, muted: bool) {
+        let streams: Vec<String> = self
+            .state()
+            .streams
+            .iter()
+            .filter(|(_, st)| st.room == room && user.is_none_or(|u| st.owner == u))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for stream in streams {
+            let _ = self.sfu.set_audio_muted(&stream, muted).await;
+        }
+    }
+}
+
+type Handler = for<'a> fn(
+    &'a Arc<Streams>,
+    &'a SocketRef,
+    &'a RoomAccess,
+    &'a Value,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Value, Refusal>> + Send + 'a>,
+>;
+
+/// `stream-added`'s payload.
+fn added(id: &str, stream: &Stream) -> Value {
+    json!({
+        "id": id,
+        "owner": stream.owner.to_string(),
+        "attributes": stream.attributes,
+    })
+}
+
+/// Why a signaling request was refused (the ack's `error`).
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("the room token lacks the {0} grant")]
+    Grant(&'static str),
+    #[error("{0} is missing or not a string")]
+    Missing(&'static str),
+    #[error("the {0} is not a valid session description")]
+    Sdp(&'static str),
+    #[error("stream {0} is not live in this room")]
+    NoStream(String),
+    #[error("no such subscription of this socket")]
+    NoSubscription,
+    #[error("{0}")]
+    Sfu(#[from] SfuServerError),
+}
+
+impl From<SfuError> for Refusal {
+    fn from(e: SfuError) -> Self {
+        Refusal::Sfu(SfuServerError::Refused(e))
+    }
+}
+
+fn text(payload: &Value, field: &'static str) -> Result<String, Refusal> {
+    match payload.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(Refusal::Missing(field)),
+    }
+}
+
+/// The SDP text of `field`: `{type, sdp}` as browsers serialize descriptions, or a string.
+fn sdp(payload: &Value, field: &'static str) -> Result<String, Refusal> {
+    match payload.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Object(o)) => o
+            .get("sdp")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or(Refusal::Missing(field)),
+        _ => Err(Refusal::Missing(field)),
+    }
+}

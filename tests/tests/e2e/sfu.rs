@@ -1,0 +1,56 @@
+//! The SFU with real browsers: two headless Chromium pages (fake camera and
+//! microphone) in one room, one publishing and one subscribing over the room data
+//! socket, media through the server's UDP port (`tests/tools/sfu-browser.js`).
+
+use crate::support::{Log, TestApp};
+
+#[tokio::test]
+async fn a_browser_sees_and_hears_another_through_the_sfu() {
+    let chromium = std::env::var("ALTEGON_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "headless Chromium is needed at {chromium}: bash scripts/test.sh installs it"
+    );
+    let app = TestApp::start_with(Log::Sqlite, |c| {
+        c.sfu_listen = Some("127.0.0.1:0".parse().expect("address"));
+    })
+    .await;
+    let (_, host) = app.user("host@example.com").await;
+    let (_, guest) = app.user("guest@example.com").await;
+    let room = app.room(&host, false).await;
+    let plan = serde_json::json!({
+        "url": app.base,
+        "chromium": chromium,
+        "publisherToken": app.room_token(&host, &room).await,
+        "subscriberToken": app.room_token(&guest, &room).await,
+    });
+    let result = altegon_tests::node::last_result("sfu-browser.js", &plan).await;
+
+    let published = result["published"].as_str().expect("a stream id");
+    let received = &result["received"];
+    assert!(received.get("timedOut").is_none(), "{result}");
+    assert_eq!(received["errors"], serde_json::json!([]), "{result}");
+    assert_eq!(received["added"][0]["id"], published, "{result}");
+    assert_eq!(received["added"][0]["attributes"]["name"], "camera");
+    let first = received["first"]["framesDecoded"]
+        .as_f64()
+        .unwrap_or_default();
+    let later = received["later"]["framesDecoded"]
+        .as_f64()
+        .unwrap_or_default();
+    assert!(
+        later >= first + 20.0,
+        "video frames keep being decoded: {result}"
+    );
+    assert!(
+        received["later"]["audioEnergy"].as_f64() > received["first"]["audioEnergy"].as_f64(),
+        "audio energy grows: {result}"
+    );
+    assert!(
+        result["removed"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|id| id == published)),
+        "the subscriber hears that the stream ended: {result}"
+    );
+    app.stop().await;
+}

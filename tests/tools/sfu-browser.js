@@ -1,0 +1,152 @@
+// Two headless Chromium pages in one room, as the web client uses the SFU: the
+// first publishes its (fake) camera and microphone over the room data socket, the
+// second subscribes when it hears `stream-added` and reads getStats() until video
+// frames are decoded and audio energy grows; then the publisher leaves and the
+// subscriber must hear `stream-removed`.
+// Plan (argv[2]): { url, publisherToken, subscriberToken, chromium? }
+'use strict';
+
+const { chromium } = require('playwright-core');
+
+const plan = JSON.parse(process.argv[2]);
+// The browser bundle (not among the package's exports, so found by path).
+const socketIoClient = require('path').join(
+  __dirname, 'node_modules', 'socket.io-client', 'dist', 'socket.io.min.js');
+
+async function openPage(browser) {
+  const context = await browser.newContext();
+  await context.grantPermissions(['camera', 'microphone']);
+  const page = await context.newPage();
+  page.on('console', (m) => process.stderr.write(`[page] ${m.text()}\n`));
+  // The server's origin: a secure context (localhost) for getUserMedia.
+  await page.goto(`${plan.url}/healthz`);
+  await page.addScriptTag({ path: socketIoClient });
+  return page;
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: plan.chromium || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const publisher = await openPage(browser);
+    const subscriber = await openPage(browser);
+
+    // The subscriber joins first and waits for streams.
+    await subscriber.evaluate(({ url, token }) => {
+      window.seen = { added: [], removed: [], errors: [] };
+      const socket = io(url, { path: '/erizocontroller/socket.io', auth: { token }, transports: ['websocket'] });
+      window.socket = socket;
+      socket.on('stream-removed', (m) => window.seen.removed.push(m.id));
+      socket.on('stream-added', async (stream) => {
+        window.seen.added.push(stream);
+        try {
+          const sub = await socket.emitWithAck('subscribe', { streamId: stream.id });
+          if (!sub.ok) throw new Error(`subscribe: ${sub.error}`);
+          const pc = new RTCPeerConnection();
+          window.pc = pc;
+          pc.ontrack = (e) => {
+            window.tracks = (window.tracks || 0) + 1;
+            // Audio is measured as it is played out, as a page would play it.
+            if (e.track.kind === 'audio') {
+              const player = new Audio();
+              player.srcObject = new MediaStream([e.track]);
+              player.play().catch((err) => window.seen.errors.push(`play: ${err}`));
+            }
+          };
+          await pc.setRemoteDescription(sub.offer);
+          await pc.setLocalDescription(await pc.createAnswer());
+          const done = await socket.emitWithAck('subscriber-answer',
+            { subscriptionId: sub.subscriptionId, answer: pc.localDescription });
+          if (!done.ok) throw new Error(`answer: ${done.error}`);
+        } catch (e) {
+          window.seen.errors.push(String(e));
+        }
+      });
+      return new Promise((resolve, reject) => {
+        socket.on('connect', resolve);
+        socket.on('connect_error', (e) => reject(new Error(`connect: ${e.message}`)));
+      });
+    }, { url: plan.url, token: plan.subscriberToken });
+
+    const published = await publisher.evaluate(async ({ url, token }) => {
+      const socket = io(url, { path: '/erizocontroller/socket.io', auth: { token }, transports: ['websocket'] });
+      window.socket = socket;
+      await new Promise((resolve, reject) => {
+        socket.on('connect', resolve);
+        socket.on('connect_error', (e) => reject(new Error(`connect: ${e.message}`)));
+      });
+      const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+      const pc = new RTCPeerConnection();
+      window.pc = pc;
+      for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      const reply = await socket.emitWithAck('publish', { offer: pc.localDescription, attributes: { name: 'camera' } });
+      if (!reply.ok) throw new Error(`publish: ${reply.error}`);
+      await pc.setRemoteDescription(reply.answer);
+      await new Promise((resolve, reject) => {
+        const check = () => {
+          if (pc.connectionState === 'connected') resolve();
+          if (pc.connectionState === 'failed') reject(new Error('publisher connection failed'));
+        };
+        pc.onconnectionstatechange = check;
+        check();
+        setTimeout(() => reject(new Error(`publisher stuck in ${pc.connectionState}`)), 20000);
+      });
+      return reply.streamId;
+    }, { url: plan.url, token: plan.publisherToken });
+
+    // Decoded video frames and audio energy grow on the subscriber.
+    const received = await subscriber.evaluate(async () => {
+      const read = async () => {
+        const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0, state: window.pc && window.pc.connectionState };
+        if (!window.pc) return out;
+        (await window.pc.getStats()).forEach((s) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded = s.framesDecoded || 0;
+          if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+            out.audioEnergy = s.totalAudioEnergy || 0;
+            out.audioPackets = s.packetsReceived || 0;
+          }
+        });
+        return out;
+      };
+      const deadline = Date.now() + 30000;
+      let first = null;
+      for (;;) {
+        const now = await read();
+        if (now.framesDecoded > 0 && now.audioEnergy > 0 && !first) first = now;
+        if (first && now.framesDecoded >= first.framesDecoded + 20 && now.audioEnergy > first.audioEnergy) {
+          return { first, later: now, added: window.seen.added, errors: window.seen.errors, tracks: window.tracks };
+        }
+        if (Date.now() > deadline) {
+          return { first, later: now, added: window.seen.added, errors: window.seen.errors, tracks: window.tracks, timedOut: true };
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    });
+
+    // The publisher leaves; the subscriber is told.
+    await publisher.close();
+    const removed = await subscriber.evaluate(async (id) => {
+      const deadline = Date.now() + 15000;
+      while (!window.seen.removed.includes(id) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return window.seen.removed;
+    }, published);
+
+    process.stdout.write(JSON.stringify({ published, received, removed }) + '\n');
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e.stack || e}\n`);
+  process.exit(1);
+});
