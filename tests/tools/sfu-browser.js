@@ -3,7 +3,8 @@
 // second subscribes when it hears `stream-added` and reads getStats() until video
 // frames are decoded and audio energy grows; then the publisher leaves and the
 // subscriber must hear `stream-removed`.
-// Plan (argv[2]): { url, publisherToken, subscriberToken, chromium? }
+// A viewer's publish and a subscribe to an unknown stream are refused first.
+// Plan (argv[2]): { url, publisherToken, subscriberToken, viewerToken, chromium? }
 'use strict';
 
 const { chromium } = require('playwright-core');
@@ -36,6 +37,19 @@ async function main() {
   try {
     const publisher = await openPage(browser);
     const subscriber = await openPage(browser);
+
+    const refusals = await subscriber.evaluate(async ({ url, token }) => {
+      const socket = io(url, { path: '/erizocontroller/socket.io', auth: { token }, transports: ['websocket'] });
+      await new Promise((resolve) => socket.on('connect', resolve));
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver('audio', { direction: 'sendonly' });
+      const offer = await pc.createOffer();
+      pc.close();
+      const publish = await socket.emitWithAck('publish', { offer });
+      const subscribe = await socket.emitWithAck('subscribe', { streamId: 'no-such-stream' });
+      socket.close();
+      return { publish, subscribe };
+    }, { url: plan.url, token: plan.viewerToken });
 
     // The subscriber joins first and waits for streams.
     await subscriber.evaluate(({ url, token }) => {
@@ -140,7 +154,7 @@ async function main() {
       return window.seen.removed;
     }, published);
 
-    process.stdout.write(JSON.stringify({ published, received, removed }) + '\n');
+    process.stdout.write(JSON.stringify({ refusals, published, received, removed }) + '\n');
   } finally {
     await browser.close();
   }

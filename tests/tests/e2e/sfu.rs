@@ -18,13 +18,39 @@ async fn a_browser_sees_and_hears_another_through_the_sfu() {
     let (_, host) = app.user("host@example.com").await;
     let (_, guest) = app.user("guest@example.com").await;
     let room = app.room(&host, false).await;
+    let (_, watcher) = app.user("viewer@example.com").await;
+    let r = app
+        .post_as(
+            &watcher,
+            &format!("/room/{room}/token"),
+            serde_json::json!({ "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let viewer_token = r.json::<serde_json::Value>().await.expect("json")["data"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
     let plan = serde_json::json!({
         "url": app.base,
         "chromium": chromium,
         "publisherToken": app.room_token(&host, &room).await,
         "subscriberToken": app.room_token(&guest, &room).await,
+        "viewerToken": viewer_token,
     });
     let result = altegon_tests::node::last_result("sfu-browser.js", &plan).await;
+
+    let refusals = &result["refusals"];
+    assert_eq!(refusals["publish"]["ok"], false, "{result}");
+    assert_eq!(
+        refusals["publish"]["error"],
+        "the room token lacks the publish grant"
+    );
+    assert_eq!(refusals["subscribe"]["ok"], false, "{result}");
+    assert_eq!(
+        refusals["subscribe"]["error"],
+        "stream no-such-stream is not live in this room"
+    );
 
     let published = result["published"].as_str().expect("a stream id");
     let received = &result["received"];
