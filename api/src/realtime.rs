@@ -39,6 +39,7 @@ impl RoomAuth for RoomTokens {
             publish_data: claims.grants.contains(&RoomGrant::PublishData),
             publish: claims.grants.contains(&RoomGrant::Publish),
             subscribe: claims.grants.contains(&RoomGrant::Subscribe),
+            max_participants: claims.max_participants,
         })
     }
 }

@@ -42,6 +42,9 @@ pub struct RoomAccess {
     pub publish: bool,
     /// May receive media streams (the subscribe grant).
     pub subscribe: bool,
+    /// The room's size: at most this many streams published in it, and this many
+    /// subscribers per stream.
+    pub max_participants: Option<u32>,
 }
 
 /// Verifies room tokens. The API implements it with its JWT keys.

@@ -30,8 +30,9 @@ struct Stream {
     live: bool,
 }
 
-/// A subscription: the SFU peer sending a stream to `socket`.
+/// A subscription: the SFU peer sending `stream` to `socket`.
 struct Subscription {
+    stream: String,
     socket: String,
 }
 
@@ -152,6 +153,17 @@ impl Streams {
         }
         let offer = sdp(payload, "offer")?;
         let offer = SdpOffer::from_sdp_string(&offer).map_err(|_| Refusal::Sdp("offer"))?;
+        if let Some(max) = access.max_participants {
+            let published = self
+                .state()
+                .streams
+                .values()
+                .filter(|st| st.room == access.room_id)
+                .count();
+            if published >= max as usize {
+                return Err(Refusal::Full("streams published in this room", max));
+            }
+        }
         let id = {
             let mut state = self.state();
             state.next_stream += 1;
@@ -198,10 +210,22 @@ impl Streams {
         if !in_room {
             return Err(Refusal::NoStream(id));
         }
+        if let Some(max) = access.max_participants {
+            let subscribed = self
+                .state()
+                .subscriptions
+                .values()
+                .filter(|sub| sub.stream == id)
+                .count();
+            if subscribed >= max as usize {
+                return Err(Refusal::Full("subscribers of this stream", max));
+            }
+        }
         let (peer, offer) = self.sfu.subscribe(&id).await?;
         self.state().subscriptions.insert(
             peer,
             Subscription {
+                stream: id.clone(),
                 socket: s.id.to_string(),
             },
         );
@@ -323,6 +347,8 @@ enum Refusal {
     NoStream(String),
     #[error("no such subscription of this socket")]
     NoSubscription,
+    #[error("the room allows at most {1} {0}")]
+    Full(&'static str, u32),
     #[error("{0}")]
     Sfu(#[from] SfuServerError),
 }

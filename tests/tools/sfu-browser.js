@@ -144,6 +144,24 @@ async function main() {
       }
     });
 
+    // The room (maxParticipants 1) holds one stream and one subscriber per stream.
+    const limits = {
+      publish: await publisher.evaluate(async () => {
+        const pc = new RTCPeerConnection();
+        pc.addTransceiver('audio', { direction: 'sendonly' });
+        const offer = await pc.createOffer();
+        pc.close();
+        return window.socket.emitWithAck('publish', { offer });
+      }),
+      subscribe: await subscriber.evaluate(async ({ url, token, streamId }) => {
+        const socket = io(url, { path: '/erizocontroller/socket.io', auth: { token }, transports: ['websocket'] });
+        await new Promise((resolve) => socket.on('connect', resolve));
+        const answer = await socket.emitWithAck('subscribe', { streamId });
+        socket.close();
+        return answer;
+      }, { url: plan.url, token: plan.viewerToken, streamId: published }),
+    };
+
     // The publisher leaves; the subscriber is told.
     await publisher.close();
     const removed = await subscriber.evaluate(async (id) => {
@@ -154,7 +172,7 @@ async function main() {
       return window.seen.removed;
     }, published);
 
-    process.stdout.write(JSON.stringify({ refusals, published, received, removed }) + '\n');
+    process.stdout.write(JSON.stringify({ refusals, published, received, limits, removed }) + '\n');
   } finally {
     await browser.close();
   }

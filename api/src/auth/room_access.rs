@@ -40,6 +40,11 @@ pub fn issue_room_token(
     };
     state
         .keys
-        .issue_room(&user.id.to_string(), &room.id, grants)
+        .issue_room(
+            &user.id.to_string(),
+            &room.id,
+            grants,
+            room.max_participants.and_then(|m| u32::try_from(m).ok()),
+        )
         .map_err(|e| Error::Internal(e.to_string()))
 }

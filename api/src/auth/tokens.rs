@@ -75,6 +75,13 @@ pub struct RoomClaims {
     pub aud: String,
     /// Token id.
     pub jti: String,
+    /// The room's `maxParticipants` when the token was issued: the media limits.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "maxParticipants"
+    )]
+    pub max_participants: Option<u32>,
 }
 
 /// Why a token was refused.
@@ -224,6 +231,7 @@ impl JwtKeys {
         user_id: &str,
         room: &str,
         grants: Vec<RoomGrant>,
+        max_participants: Option<u32>,
     ) -> Result<(String, RoomClaims), TokenError> {
         let now = Utc::now().timestamp();
         let claims = RoomClaims {
@@ -235,6 +243,7 @@ impl JwtKeys {
             iss: self.issuer.clone(),
             aud: ROOM_AUDIENCE.into(),
             jti: Uuid::now_v7().to_string(),
+            max_participants,
         };
         Ok((sign(&self.room, &claims)?, claims))
     }
@@ -311,7 +320,7 @@ mod tests {
             Err(TokenError::Invalid)
         );
         let (room, _) = keys(SECRET)
-            .issue_room("u1", "r1", vec![RoomGrant::Join])
+            .issue_room("u1", "r1", vec![RoomGrant::Join], None)
             .unwrap();
         assert_eq!(keys(SECRET).verify_access(&room), Err(TokenError::Invalid));
         assert_eq!(keys(SECRET).verify_room(&token), Err(TokenError::Invalid));
@@ -375,7 +384,9 @@ mod tests {
                 Err(TokenError::Invalid),
                 "{algorithm:?} is not accepted where HS256 is configured"
             );
-            let (room, _) = k.issue_room("u1", "r1", vec![RoomGrant::Join]).unwrap();
+            let (room, _) = k
+                .issue_room("u1", "r1", vec![RoomGrant::Join], None)
+                .unwrap();
             assert!(keys(SECRET).verify_room(&room).is_ok());
         }
     }

@@ -17,7 +17,19 @@ async fn a_browser_sees_and_hears_another_through_the_sfu() {
     .await;
     let (_, host) = app.user("host@example.com").await;
     let (_, guest) = app.user("guest@example.com").await;
-    let room = app.room(&host, false).await;
+    // A room for one: one stream, and one subscriber per stream.
+    let r = app
+        .post_as(
+            &host,
+            "/room/create",
+            serde_json::json!({ "name": "Studio", "type": "meeting", "maxParticipants": 1 }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let room = r.json::<serde_json::Value>().await.expect("json")["data"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let (_, watcher) = app.user("viewer@example.com").await;
     let r = app
         .post_as(
@@ -71,6 +83,15 @@ async fn a_browser_sees_and_hears_another_through_the_sfu() {
     assert!(
         received["later"]["audioEnergy"].as_f64() > received["first"]["audioEnergy"].as_f64(),
         "audio energy grows: {result}"
+    );
+    let limits = &result["limits"];
+    assert_eq!(
+        limits["publish"]["error"], "the room allows at most 1 streams published in this room",
+        "{result}"
+    );
+    assert_eq!(
+        limits["subscribe"]["error"], "the room allows at most 1 subscribers of this stream",
+        "{result}"
     );
     assert!(
         result["removed"]
