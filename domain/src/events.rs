@@ -156,6 +156,49 @@ pub struct RoomRecordingToggled {
     pub toggled_at: DateTime<Utc>,
 }
 
+/// A participant's media stream went live in the room through the SFU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RoomStreamPublished {
+    /// The room.
+    pub room_id: RoomId,
+    /// The stream, as the room's sockets name it.
+    pub stream_id: String,
+    /// The publishing account.
+    pub owner_id: UserId,
+    /// When its media connection came up.
+    pub published_at: DateTime<Utc>,
+}
+
+/// A stream's subscriber count changed (a subscription started or ended).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RoomStreamSubscribersCounted {
+    /// The room.
+    pub room_id: RoomId,
+    /// The stream.
+    pub stream_id: String,
+    /// Subscribers from now on.
+    pub subscribers: u32,
+    /// When.
+    pub counted_at: DateTime<Utc>,
+}
+
+/// A stream ended: unpublished, its publisher left, or its connection was lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RoomStreamUnpublished {
+    /// The room.
+    pub room_id: RoomId,
+    /// The stream.
+    pub stream_id: String,
+    /// When.
+    pub unpublished_at: DateTime<Utc>,
+}
+
 /// A meeting was created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
@@ -821,6 +864,9 @@ pub enum DomainEvent {
     EmailReservationReleased(EmailReservationReleased),
     RoomCreated(RoomCreated),
     RoomRecordingToggled(RoomRecordingToggled),
+    RoomStreamPublished(RoomStreamPublished),
+    RoomStreamSubscribersCounted(RoomStreamSubscribersCounted),
+    RoomStreamUnpublished(RoomStreamUnpublished),
     MeetingCreated(MeetingCreated),
     MeetingUpdated(MeetingUpdated),
     MeetingSummaryGenerated(MeetingSummaryGenerated),
@@ -902,6 +948,9 @@ pub const EVENT_TYPES: &[(&str, u32)] = &[
     ("EmailReservationReleased", 1),
     ("RoomCreated", 1),
     ("RoomRecordingToggled", 1),
+    ("RoomStreamPublished", 1),
+    ("RoomStreamSubscribersCounted", 1),
+    ("RoomStreamUnpublished", 1),
     ("MeetingCreated", 1),
     ("MeetingUpdated", 1),
     ("MeetingSummaryGenerated", 1),
@@ -971,6 +1020,9 @@ impl DomainEvent {
             Self::EmailReservationReleased(_) => "EmailReservationReleased",
             Self::RoomCreated(_) => "RoomCreated",
             Self::RoomRecordingToggled(_) => "RoomRecordingToggled",
+            Self::RoomStreamPublished(_) => "RoomStreamPublished",
+            Self::RoomStreamSubscribersCounted(_) => "RoomStreamSubscribersCounted",
+            Self::RoomStreamUnpublished(_) => "RoomStreamUnpublished",
             Self::MeetingCreated(_) => "MeetingCreated",
             Self::MeetingUpdated(_) => "MeetingUpdated",
             Self::MeetingSummaryGenerated(_) => "MeetingSummaryGenerated",

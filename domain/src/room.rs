@@ -1,9 +1,15 @@
 //! The Room aggregate (stream `room-{id}`): a virtual room owned by one account,
-//! and whether its host has turned recording on.
+//! whether its host has turned recording on, and the media streams live in it
+//! with their subscriber counts (from the SFU).
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{RoomCreated, RoomRecordingToggled};
+use std::collections::BTreeMap;
+
+use crate::events::{
+    RoomCreated, RoomRecordingToggled, RoomStreamPublished, RoomStreamSubscribersCounted,
+    RoomStreamUnpublished,
+};
 use crate::validate::required_text;
 use crate::{Aggregate, DomainError, DomainEvent, RoomId, UserId};
 
@@ -20,6 +26,8 @@ pub struct RoomState {
     pub created: Option<RoomCreated>,
     /// The host turned recording on (and not off since).
     pub recording: bool,
+    /// Live streams and their subscriber counts.
+    pub streams: BTreeMap<String, u32>,
 }
 
 /// Commands for a room.
@@ -53,6 +61,31 @@ pub enum RoomCommand {
         /// The time of the request.
         now: DateTime<Utc>,
     },
+    /// A stream went live (its publisher's media connection is up).
+    PublishStream {
+        /// The stream's name in the room.
+        stream_id: String,
+        /// The publishing account.
+        owner_id: UserId,
+        /// The time it went live.
+        now: DateTime<Utc>,
+    },
+    /// A live stream has this many subscribers now.
+    CountSubscribers {
+        /// The stream.
+        stream_id: String,
+        /// Its subscribers.
+        subscribers: u32,
+        /// The time of the change.
+        now: DateTime<Utc>,
+    },
+    /// A stream ended.
+    UnpublishStream {
+        /// The stream.
+        stream_id: String,
+        /// The time it ended.
+        now: DateTime<Utc>,
+    },
 }
 
 impl Aggregate for Room {
@@ -64,6 +97,15 @@ impl Aggregate for Room {
         match event {
             DomainEvent::RoomCreated(e) => state.created = Some(e.clone()),
             DomainEvent::RoomRecordingToggled(e) => state.recording = e.recording,
+            DomainEvent::RoomStreamPublished(e) => {
+                state.streams.insert(e.stream_id.clone(), 0);
+            }
+            DomainEvent::RoomStreamSubscribersCounted(e) => {
+                state.streams.insert(e.stream_id.clone(), e.subscribers);
+            }
+            DomainEvent::RoomStreamUnpublished(e) => {
+                state.streams.remove(&e.stream_id);
+            }
             _ => {}
         }
         state
@@ -74,6 +116,9 @@ impl Aggregate for Room {
             RoomCommand::ToggleRecording { by, recording, now } => {
                 toggle_recording(state, *by, *recording, *now)
             }
+            RoomCommand::PublishStream { .. }
+            | RoomCommand::CountSubscribers { .. }
+            | RoomCommand::UnpublishStream { .. } => stream_change(state, command),
             RoomCommand::Create {
                 room_id,
                 owner_id,
@@ -118,6 +163,59 @@ impl Aggregate for Room {
             }
         }
     }
+}
+
+/// Streams as the SFU reports them: each change once; a repeat, a count for a
+/// stream that is not live or an end of one that never started changes nothing.
+fn stream_change(
+    state: &RoomState,
+    command: &RoomCommand,
+) -> Result<Vec<DomainEvent>, DomainError> {
+    let Some(created) = &state.created else {
+        return Err(DomainError::NotFound("room"));
+    };
+    let room_id = created.room_id;
+    let event = match command {
+        RoomCommand::PublishStream {
+            stream_id,
+            owner_id,
+            now,
+        } if !state.streams.contains_key(stream_id) => {
+            DomainEvent::RoomStreamPublished(RoomStreamPublished {
+                room_id,
+                stream_id: required_text("streamId", stream_id, 64)?,
+                owner_id: *owner_id,
+                published_at: *now,
+            })
+        }
+        RoomCommand::CountSubscribers {
+            stream_id,
+            subscribers,
+            now,
+        } if state
+            .streams
+            .get(stream_id)
+            .is_some_and(|count| count != subscribers) =>
+        {
+            DomainEvent::RoomStreamSubscribersCounted(RoomStreamSubscribersCounted {
+                room_id,
+                stream_id: stream_id.clone(),
+                subscribers: *subscribers,
+                counted_at: *now,
+            })
+        }
+        RoomCommand::UnpublishStream { stream_id, now }
+            if state.streams.contains_key(stream_id) =>
+        {
+            DomainEvent::RoomStreamUnpublished(RoomStreamUnpublished {
+                room_id,
+                stream_id: stream_id.clone(),
+                unpublished_at: *now,
+            })
+        }
+        _ => return Ok(vec![]),
+    };
+    Ok(vec![event])
 }
 
 /// Recording goes on or off once; asking for the state it is in changes nothing.
@@ -270,5 +368,98 @@ mod tests {
         given::<Room>([])
             .when(toggle(Some(true)))
             .then_err(DomainError::NotFound("room"));
+    }
+
+    fn room() -> RoomId {
+        "68aff60d0d7bbb02c917906d".parse().unwrap()
+    }
+
+    fn publish(stream: &str) -> RoomCommand {
+        RoomCommand::PublishStream {
+            stream_id: stream.into(),
+            owner_id: "68afea5f8ed95fae8f7f6d86".parse().unwrap(),
+            now: now(),
+        }
+    }
+
+    fn published(stream: &str) -> DomainEvent {
+        DomainEvent::RoomStreamPublished(RoomStreamPublished {
+            room_id: room(),
+            stream_id: stream.into(),
+            owner_id: "68afea5f8ed95fae8f7f6d86".parse().unwrap(),
+            published_at: now(),
+        })
+    }
+
+    fn count(stream: &str, subscribers: u32) -> RoomCommand {
+        RoomCommand::CountSubscribers {
+            stream_id: stream.into(),
+            subscribers,
+            now: now(),
+        }
+    }
+
+    fn counted(stream: &str, subscribers: u32) -> DomainEvent {
+        DomainEvent::RoomStreamSubscribersCounted(RoomStreamSubscribersCounted {
+            room_id: room(),
+            stream_id: stream.into(),
+            subscribers,
+            counted_at: now(),
+        })
+    }
+
+    fn unpublish(stream: &str) -> RoomCommand {
+        RoomCommand::UnpublishStream {
+            stream_id: stream.into(),
+            now: now(),
+        }
+    }
+
+    fn unpublished(stream: &str) -> DomainEvent {
+        DomainEvent::RoomStreamUnpublished(RoomStreamUnpublished {
+            room_id: room(),
+            stream_id: stream.into(),
+            unpublished_at: now(),
+        })
+    }
+
+    #[test]
+    fn a_stream_goes_live_once() {
+        given::<Room>([created()])
+            .when(publish("s1"))
+            .then([published("s1")]);
+        given::<Room>([created(), published("s1")])
+            .when(publish("s1"))
+            .then([]);
+    }
+
+    #[test]
+    fn streams_belong_to_rooms_that_exist() {
+        given::<Room>([])
+            .when(publish("s1"))
+            .then_err(DomainError::NotFound("room"));
+    }
+
+    #[test]
+    fn a_live_stream_counts_its_subscribers_when_they_change() {
+        given::<Room>([created(), published("s1")])
+            .when(count("s1", 2))
+            .then([counted("s1", 2)]);
+        given::<Room>([created(), published("s1"), counted("s1", 2)])
+            .when(count("s1", 2))
+            .then([]);
+        // A count for a stream that is not live is not recorded.
+        given::<Room>([created()]).when(count("s1", 2)).then([]);
+    }
+
+    #[test]
+    fn a_stream_ends_once_and_only_if_it_was_live() {
+        given::<Room>([created(), published("s1")])
+            .when(unpublish("s1"))
+            .then([unpublished("s1")]);
+        given::<Room>([created(), published("s1"), unpublished("s1")])
+            .when(unpublish("s1"))
+            .then([]);
+        given::<Room>([created()]).when(unpublish("s1")).then([]);
     }
 }

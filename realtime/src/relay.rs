@@ -342,6 +342,7 @@ impl RoomRelay {
             cluster,
             sfu,
         } = services;
+        let streams = sfu.map(|sfu| crate::streams::Streams::new(sfu, bus.clone()));
         let shared = Arc::new(Shared {
             auth,
             presence,
@@ -349,7 +350,7 @@ impl RoomRelay {
             bus,
             transcripts,
             cluster,
-            streams: sfu.map(crate::streams::Streams::new),
+            streams,
             rooms: Rooms::default(),
             settings,
             io: std::sync::OnceLock::new(),

@@ -3,12 +3,16 @@
 //! browser's SDP offer and is answered in the ack; once the publisher's media
 //! connection is up the room hears `stream-added`; a subscribe is answered with
 //! the SFU's offer, and the browser's answer comes back as `subscriber-answer`.
-//! `stream-removed` tells the room a stream ended. Streams live in the process
-//! whose SFU carries them. Protocol: `docs/sfu.md`.
+//! `stream-removed` tells the room a stream ended. Streams going live, their
+//! subscriber counts and their ends are recorded as the room's events. Streams
+//! live in the process whose SFU carries them. Protocol: `docs/sfu.md`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use altegon_commands::handlers::rooms::record_room_stream;
+use altegon_commands::{Actor, CommandBus, CommandContext};
+use altegon_domain::room::RoomCommand;
 use altegon_domain::{RoomId, UserId};
 use altegon_media::sfu::server::{SfuHandle, SfuServerError};
 use altegon_media::sfu::{PeerId, SfuError, SfuEvent};
@@ -46,16 +50,42 @@ struct State {
 /// The SFU and the streams of this process's rooms.
 pub struct Streams {
     sfu: SfuHandle,
+    bus: CommandBus,
     state: Mutex<State>,
 }
 
 impl Streams {
     /// Signaling over `sfu`; [`follow`](Self::follow) must run for announcements.
-    pub fn new(sfu: SfuHandle) -> Arc<Self> {
+    pub fn new(sfu: SfuHandle, bus: CommandBus) -> Arc<Self> {
         Arc::new(Self {
             sfu,
+            bus,
             state: Mutex::new(State::default()),
         })
+    }
+
+    /// Records a stream change of `room` on behalf of `user`; a failure is
+    /// logged (the media keeps flowing).
+    async fn record(&self, room: RoomId, user: UserId, command: RoomCommand) {
+        let ctx = CommandContext::new(Actor {
+            id: Some(user.to_string()),
+            roles: vec![],
+        });
+        if let Err(e) = record_room_stream(&self.bus, &ctx, room, command).await {
+            tracing::warn!(error = %e, %room, "recording a stream change failed");
+        }
+    }
+
+    /// The subscriber count of `stream`, with its room and owner.
+    fn subscribers_of(&self, stream: &str) -> Option<(RoomId, UserId, u32)> {
+        let state = self.state();
+        let st = state.streams.get(stream)?;
+        let count = state
+            .subscriptions
+            .values()
+            .filter(|s| s.stream == stream)
+            .count();
+        Some((st.room, st.owner, u32::try_from(count).unwrap_or(u32::MAX)))
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -74,7 +104,7 @@ impl Streams {
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             };
-            let announce = {
+            let (announce, change) = {
                 let mut state = self.state();
                 match event {
                     SfuEvent::Connected(peer) => state
@@ -83,20 +113,58 @@ impl Streams {
                         .find(|(_, s)| s.peer == peer && !s.live)
                         .map(|(id, s)| {
                             s.live = true;
-                            (s.room, "stream-added", added(id, s))
-                        }),
+                            let change = (
+                                s.room,
+                                s.owner,
+                                RoomCommand::PublishStream {
+                                    stream_id: id.clone(),
+                                    owner_id: s.owner,
+                                    now: chrono::Utc::now(),
+                                },
+                            );
+                            (Some((s.room, "stream-added", added(id, s))), Some(change))
+                        })
+                        .unwrap_or((None, None)),
                     SfuEvent::Closed(peer) => {
-                        state.subscriptions.remove(&peer);
+                        let ended_subscription =
+                            state.subscriptions.remove(&peer).map(|s| s.stream);
                         let id = state
                             .streams
                             .iter()
                             .find(|(_, s)| s.peer == peer)
                             .map(|(id, _)| id.clone());
-                        id.and_then(|id| state.streams.remove(&id).map(|s| (id, s)))
-                            .map(|(id, s)| (s.room, "stream-removed", json!({ "id": id })))
+                        match id.and_then(|id| state.streams.remove(&id).map(|s| (id, s))) {
+                            Some((id, s)) => {
+                                let change = s.live.then(|| {
+                                    (
+                                        s.room,
+                                        s.owner,
+                                        RoomCommand::UnpublishStream {
+                                            stream_id: id.clone(),
+                                            now: chrono::Utc::now(),
+                                        },
+                                    )
+                                });
+                                (
+                                    Some((s.room, "stream-removed", json!({ "id": id }))),
+                                    change,
+                                )
+                            }
+                            None => {
+                                drop(state);
+                                let change = ended_subscription
+                                    .and_then(|stream| self.count_change(&stream));
+                                (None, change)
+                            }
+                        }
                     }
                 }
             };
+            // Recorded before it is announced, so that what subscribers do next
+            // (their counts) follows it in the log.
+            if let Some((room, user, command)) = change {
+                self.record(room, user, command).await;
+            }
             if let Some((room, event, payload)) = announce {
                 let _ = io.to(room_name(room)).emit(event, &payload).await;
             }
@@ -229,12 +297,29 @@ impl Streams {
                 socket: s.id.to_string(),
             },
         );
+        if let Some((room, user, command)) = self.count_change(&id) {
+            self.record(room, user, command).await;
+        }
         Ok(json!({
             "ok": true,
             "streamId": id,
             "subscriptionId": peer.to_string(),
             "offer": { "type": "offer", "sdp": offer.to_sdp_string() },
         }))
+    }
+
+    /// The stream's subscriber count as a command (recorded as its owner's).
+    fn count_change(&self, stream: &str) -> Option<(RoomId, UserId, RoomCommand)> {
+        let (room, owner, subscribers) = self.subscribers_of(stream)?;
+        Some((
+            room,
+            owner,
+            RoomCommand::CountSubscribers {
+                stream_id: stream.to_owned(),
+                subscribers,
+                now: chrono::Utc::now(),
+            },
+        ))
     }
 
     async fn answer(&self, s: &SocketRef, payload: &Value) -> Result<Value, Refusal> {
@@ -247,7 +332,7 @@ impl Streams {
 
     async fn unsubscribe(&self, s: &SocketRef, payload: &Value) -> Result<Value, Refusal> {
         let peer = self.own_subscription(s, payload)?;
-        self.state().subscriptions.remove(&peer);
+        // The count is recorded when the SFU reports the subscription closed.
         self.sfu.remove(peer).await?;
         Ok(json!({ "ok": true }))
     }

@@ -64,3 +64,15 @@ pub async fn toggle_room_recording(
     let outcome = bus.execute::<Room>(ctx, room_id, &command).await?;
     Ok(outcome.position)
 }
+
+/// Records a change of the room's media streams as the SFU's signaling saw it
+/// (`RoomCommand::PublishStream`, `CountSubscribers` or `UnpublishStream`).
+pub async fn record_room_stream(
+    bus: &CommandBus,
+    ctx: &CommandContext,
+    room_id: RoomId,
+    command: RoomCommand,
+) -> Result<Position, CommandError> {
+    let outcome = bus.execute::<Room>(ctx, room_id, &command).await?;
+    Ok(outcome.position)
+}

@@ -99,5 +99,40 @@ async fn a_browser_sees_and_hears_another_through_the_sfu() {
             .is_some_and(|r| r.iter().any(|id| id == published)),
         "the subscriber hears that the stream ended: {result}"
     );
+    // The room's log holds the stream's life: live, one subscriber, ended.
+    let mut types = Vec::new();
+    for _ in 0..100 {
+        types = app
+            .stream_events(&format!("room-{room}"))
+            .await
+            .into_iter()
+            .filter(|(t, _)| t.starts_with("RoomStream"))
+            .map(|(t, data)| (t, data["streamId"].clone(), data["subscribers"].clone()))
+            .collect::<Vec<_>>();
+        if types.iter().any(|(t, _, _)| t == "RoomStreamUnpublished") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let id = serde_json::json!(published);
+    let none = serde_json::Value::Null;
+    assert_eq!(
+        types.first(),
+        Some(&("RoomStreamPublished".to_owned(), id.clone(), none.clone())),
+        "{types:?}"
+    );
+    assert!(
+        types.contains(&(
+            "RoomStreamSubscribersCounted".to_owned(),
+            id.clone(),
+            serde_json::json!(1)
+        )),
+        "{types:?}"
+    );
+    assert_eq!(
+        types.last(),
+        Some(&("RoomStreamUnpublished".to_owned(), id, none)),
+        "{types:?}"
+    );
     app.stop().await;
 }
