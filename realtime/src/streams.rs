@@ -44,7 +44,6 @@ struct Subscription {
 struct State {
     streams: HashMap<String, Stream>,
     subscriptions: HashMap<PeerId, Subscription>,
-    next_stream: u64,
 }
 
 /// The SFU and the streams of this process's rooms.
@@ -232,15 +231,8 @@ impl Streams {
                 return Err(Refusal::Full("streams published in this room", max));
             }
         }
-        let id = {
-            let mut state = self.state();
-            state.next_stream += 1;
-            format!(
-                "{}{:06}",
-                access.room_id.to_string().get(..8).unwrap_or("0"),
-                state.next_stream
-            )
-        };
+        // Unique across processes too: the room's log names streams by it.
+        let id = uuid::Uuid::now_v7().simple().to_string();
         let (peer, answer) = self.sfu.publish(&id, offer).await?;
         self.state().streams.insert(
             id.clone(),
