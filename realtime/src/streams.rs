@@ -103,61 +103,9 @@ impl Streams {
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             };
-            let (announce, change) = {
-                let mut state = self.state();
-                match event {
-                    SfuEvent::Connected(peer) => state
-                        .streams
-                        .iter_mut()
-                        .find(|(_, s)| s.peer == peer && !s.live)
-                        .map(|(id, s)| {
-                            s.live = true;
-                            let change = (
-                                s.room,
-                                s.owner,
-                                RoomCommand::PublishStream {
-                                    stream_id: id.clone(),
-                                    owner_id: s.owner,
-                                    now: chrono::Utc::now(),
-                                },
-                            );
-                            (Some((s.room, "stream-added", added(id, s))), Some(change))
-                        })
-                        .unwrap_or((None, None)),
-                    SfuEvent::Closed(peer) => {
-                        let ended_subscription =
-                            state.subscriptions.remove(&peer).map(|s| s.stream);
-                        let id = state
-                            .streams
-                            .iter()
-                            .find(|(_, s)| s.peer == peer)
-                            .map(|(id, _)| id.clone());
-                        match id.and_then(|id| state.streams.remove(&id).map(|s| (id, s))) {
-                            Some((id, s)) => {
-                                let change = s.live.then(|| {
-                                    (
-                                        s.room,
-                                        s.owner,
-                                        RoomCommand::UnpublishStream {
-                                            stream_id: id.clone(),
-                                            now: chrono::Utc::now(),
-                                        },
-                                    )
-                                });
-                                (
-                                    Some((s.room, "stream-removed", json!({ "id": id }))),
-                                    change,
-                                )
-                            }
-                            None => {
-                                drop(state);
-                                let change = ended_subscription
-                                    .and_then(|stream| self.count_change(&stream));
-                                (None, change)
-                            }
-                        }
-                    }
-                }
+            let Outcome { change, announce } = match event {
+                SfuEvent::Connected(peer) => self.connected(peer),
+                SfuEvent::Closed(peer) => self.closed(peer),
             };
             // Recorded before it is announced, so that what subscribers do next
             // (their counts) follows it in the log.
@@ -167,6 +115,64 @@ impl Streams {
             if let Some((room, event, payload)) = announce {
                 let _ = io.to(room_name(room)).emit(event, &payload).await;
             }
+        }
+    }
+
+    /// A publisher's media connection is up: the stream goes live.
+    fn connected(&self, peer: PeerId) -> Outcome {
+        let mut state = self.state();
+        let Some((id, stream)) = state
+            .streams
+            .iter_mut()
+            .find(|(_, s)| s.peer == peer && !s.live)
+        else {
+            return Outcome::default();
+        };
+        stream.live = true;
+        Outcome {
+            change: Some((
+                stream.room,
+                stream.owner,
+                RoomCommand::PublishStream {
+                    stream_id: id.clone(),
+                    owner_id: stream.owner,
+                    now: chrono::Utc::now(),
+                },
+            )),
+            announce: Some((stream.room, "stream-added", added(id, stream))),
+        }
+    }
+
+    /// A peer ended: a stream (announced as removed, recorded when it was live)
+    /// or a subscription (its stream's new count recorded).
+    fn closed(&self, peer: PeerId) -> Outcome {
+        let mut state = self.state();
+        let ended_subscription = state.subscriptions.remove(&peer).map(|s| s.stream);
+        let id = state
+            .streams
+            .iter()
+            .find(|(_, s)| s.peer == peer)
+            .map(|(id, _)| id.clone());
+        let Some((id, stream)) = id.and_then(|id| state.streams.remove(&id).map(|s| (id, s)))
+        else {
+            drop(state);
+            return Outcome {
+                change: ended_subscription.and_then(|stream| self.count_change(&stream)),
+                announce: None,
+            };
+        };
+        Outcome {
+            change: stream.live.then(|| {
+                (
+                    stream.room,
+                    stream.owner,
+                    RoomCommand::UnpublishStream {
+                        stream_id: id.clone(),
+                        now: chrono::Utc::now(),
+                    },
+                )
+            }),
+            announce: Some((stream.room, "stream-removed", json!({ "id": id }))),
         }
     }
 
@@ -401,6 +407,14 @@ type Handler = for<'a> fn(
 ) -> std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<Value, Refusal>> + Send + 'a>,
 >;
+
+/// What one SFU event means for a room: a change to record (as the stream
+/// owner's), then a message for the room's sockets.
+#[derive(Default)]
+struct Outcome {
+    change: Option<(RoomId, UserId, RoomCommand)>,
+    announce: Option<(RoomId, &'static str, Value)>,
+}
 
 /// `stream-added`'s payload.
 fn added(id: &str, stream: &Stream) -> Value {
