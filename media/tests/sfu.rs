@@ -2,12 +2,14 @@
 //! move through memory, and the clock advances one millisecond per step, so every
 //! run is the same run.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use altegon_media::sfu::{PeerId, Sfu, SfuEvent};
+use altegon_media::sfu::{Datagram, PeerId, Sfu, SfuEvent};
+use str0m::channel::ChannelId;
 use str0m::format::Codec;
-use str0m::media::{Direction, MediaKind, Mid};
+use str0m::media::{Direction, MediaKind, Mid, Rid, Simulcast, SimulcastLayer};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 
@@ -50,6 +52,17 @@ impl Client {
 /// Decides, from its destination and bytes, whether a datagram is lost.
 type Loss = dyn FnMut(&SocketAddr, &[u8]) -> bool;
 
+/// A link of limited rate from the SFU to one client: datagrams queue, leave at
+/// the link's rate, and are dropped when the queue is full.
+struct Bottleneck {
+    to: SocketAddr,
+    bytes_per_ms: usize,
+    queue_limit: usize,
+    queue: VecDeque<Datagram>,
+    queued: usize,
+    credit: usize,
+}
+
 /// The SFU and its clients on one simulated network.
 struct Network {
     now: Instant,
@@ -58,6 +71,7 @@ struct Network {
     sfu_events: Vec<SfuEvent>,
     /// Datagrams from the SFU to a client that this returns `true` for are lost.
     lose: Box<Loss>,
+    bottleneck: Option<Bottleneck>,
 }
 
 impl Network {
@@ -69,6 +83,7 @@ impl Network {
             clients: Vec::new(),
             sfu_events: Vec::new(),
             lose: Box::new(|_, _| false),
+            bottleneck: None,
         }
     }
 
@@ -91,6 +106,47 @@ impl Network {
             .accept_answer(pending, answer)
             .unwrap();
         (c, peer, audio, video)
+    }
+
+    /// A publisher of one Opus track and one VP8 track in two simulcast layers,
+    /// `l` and `h`; returns its client and mids.
+    fn publish_simulcast(&mut self, address: &str, stream: &str) -> (usize, Mid, Mid) {
+        let c = self.add_client(address);
+        let mut change = self.clients[c].rtc.sdp_api();
+        let audio = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+        let mut layers = Simulcast::new();
+        layers.add_send_layer(SimulcastLayer::new("l"));
+        layers.add_send_layer(SimulcastLayer::new("h"));
+        let video = change.add_media(
+            MediaKind::Video,
+            Direction::SendOnly,
+            None,
+            None,
+            Some(layers),
+        );
+        let (offer, pending) = change.apply().unwrap();
+        let (_, answer) = self.sfu.publish(self.now, stream, offer).unwrap();
+        self.clients[c]
+            .rtc
+            .sdp_api()
+            .accept_answer(pending, answer)
+            .unwrap();
+        (c, audio, video)
+    }
+
+    /// A publisher with only a data channel; returns its client, peer and channel.
+    fn publish_data(&mut self, address: &str, stream: &str) -> (usize, PeerId, ChannelId) {
+        let c = self.add_client(address);
+        let mut change = self.clients[c].rtc.sdp_api();
+        let channel = change.add_channel("data".into());
+        let (offer, pending) = change.apply().unwrap();
+        let (peer, answer) = self.sfu.publish(self.now, stream, offer).unwrap();
+        self.clients[c]
+            .rtc
+            .sdp_api()
+            .accept_answer(pending, answer)
+            .unwrap();
+        (c, peer, channel)
     }
 
     fn subscribe(&mut self, address: &str, stream: &str) -> (usize, PeerId) {
@@ -125,20 +181,14 @@ impl Network {
                 if (self.lose)(&d.destination, &d.contents) {
                     continue;
                 }
-                let Some(client) = self.clients.iter_mut().find(|c| c.address == d.destination)
-                else {
+                if let Some(link) = self.bottleneck.as_mut().filter(|l| l.to == d.destination) {
+                    if link.queued + d.contents.len() <= link.queue_limit {
+                        link.queued += d.contents.len();
+                        link.queue.push_back(d);
+                    }
                     continue;
-                };
-                let input = Input::Receive(
-                    self.now,
-                    Receive {
-                        proto: Protocol::Udp,
-                        source: d.source,
-                        destination: d.destination,
-                        contents: d.contents.as_slice().try_into().unwrap(),
-                    },
-                );
-                client.rtc.handle_input(input).unwrap();
+                }
+                deliver(&mut self.clients, self.now, d);
             }
             while let Some(e) = self.sfu.poll_event() {
                 self.sfu_events.push(e);
@@ -152,6 +202,22 @@ impl Network {
     /// One millisecond later.
     fn step(&mut self) {
         self.now += Duration::from_millis(1);
+        if let Some(link) = self.bottleneck.as_mut() {
+            link.credit += link.bytes_per_ms;
+            while link
+                .queue
+                .front()
+                .is_some_and(|d| d.contents.len() <= link.credit)
+            {
+                let d = link.queue.pop_front().unwrap();
+                link.credit -= d.contents.len();
+                link.queued -= d.contents.len();
+                deliver(&mut self.clients, self.now, d);
+            }
+            if link.queue.is_empty() {
+                link.credit = link.credit.min(link.bytes_per_ms);
+            }
+        }
         for client in &mut self.clients {
             if client.rtc.is_alive() {
                 client.rtc.handle_input(Input::Timeout(self.now)).unwrap();
@@ -202,6 +268,23 @@ impl Network {
                 .unwrap();
         }
     }
+}
+
+/// Hands a datagram from the SFU to the client it is for.
+fn deliver(clients: &mut [Client], now: Instant, d: Datagram) {
+    let Some(client) = clients.iter_mut().find(|c| c.address == d.destination) else {
+        return;
+    };
+    let input = Input::Receive(
+        now,
+        Receive {
+            proto: Protocol::Udp,
+            source: d.source,
+            destination: d.destination,
+            contents: d.contents.as_slice().try_into().unwrap(),
+        },
+    );
+    client.rtc.handle_input(input).unwrap();
 }
 
 fn pt_of(rtc: &Rtc, codec: Codec) -> str0m::media::Pt {
@@ -397,4 +480,172 @@ fn a_muted_publisher_is_not_heard_but_still_seen() {
         n.send_media(publisher, audio, video, 1_500 + ms)
     });
     assert!(net.clients[subscriber].media_of(Codec::Opus).len() >= heard + 45);
+}
+
+/// A VP8 frame of layer `layer` numbered `n`: its first byte says keyframe or not
+/// (the VP8 payload header's inverse key frame bit).
+fn layer_frame(layer: u8, n: u64, keyframe: bool, len: usize) -> Vec<u8> {
+    let mut frame = vec![u8::from(!keyframe), layer];
+    frame.extend_from_slice(&n.to_be_bytes());
+    frame.resize(len, 0x5A);
+    frame
+}
+
+/// The publisher of [`Network::publish_simulcast`] sends Opus every 20 ms and, every
+/// 33 ms, a frame of each layer: `l` of 400 bytes (about 100 kbit/s), `h` of 4,000
+/// (about 1 Mbit/s). Each layer starts a keyframe every second, and on request.
+struct SimulcastSender {
+    client: usize,
+    audio: Mid,
+    video: Mid,
+    seen_events: usize,
+    keyframe_wanted: Vec<Rid>,
+}
+
+impl SimulcastSender {
+    fn send(&mut self, net: &mut Network, ms: u64) {
+        let now = net.now;
+        let client = &mut net.clients[self.client];
+        for e in &client.events[self.seen_events..] {
+            if let Event::KeyframeRequest(r) = e
+                && let Some(rid) = r.rid
+            {
+                self.keyframe_wanted.push(rid);
+            }
+        }
+        self.seen_events = client.events.len();
+        let rtc = &mut client.rtc;
+        if ms.is_multiple_of(20) {
+            let pt = pt_of(rtc, Codec::Opus);
+            rtc.writer(self.audio)
+                .unwrap()
+                .write(pt, now, media_time(ms, 48_000), numbered(ms, 80))
+                .unwrap();
+        }
+        if ms.is_multiple_of(33) {
+            let pt = pt_of(rtc, Codec::Vp8);
+            for (layer, len) in [(b'l', 400), (b'h', 4_000)] {
+                let rid = Rid::from(if layer == b'l' { "l" } else { "h" });
+                let asked = self.keyframe_wanted.contains(&rid);
+                self.keyframe_wanted.retain(|r| *r != rid);
+                let keyframe = asked || ms % 1_000 < 33;
+                let frame = layer_frame(layer, ms, keyframe, len);
+                rtc.writer(self.video)
+                    .unwrap()
+                    .rid(rid)
+                    .write(pt, now, media_time(ms, 90_000), frame)
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// The layer of each VP8 frame a client received, with its media time.
+fn layers_seen(client: &Client) -> Vec<(u8, u64)> {
+    client
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MediaData(d) if d.params.spec().codec == Codec::Vp8 => {
+                Some((d.data[1], d.time.numer()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_subscriber_is_sent_the_simulcast_layer_its_bandwidth_allows() {
+    let mut net = Network::new();
+    let (client, audio, video) = net.publish_simulcast("10.0.0.2:1000", "camera");
+    let mut sender = SimulcastSender {
+        client,
+        audio,
+        video,
+        seen_events: 0,
+        keyframe_wanted: Vec::new(),
+    };
+    net.run_until(Duration::from_secs(5), |n| n.connected(client));
+    let (subscriber, _) = net.subscribe("10.0.0.3:1000", "camera");
+    net.run_until(Duration::from_secs(5), |n| n.connected(subscriber));
+
+    // An open network: the estimate grows until the high layer fits.
+    let mut ms = 0;
+    net.run_for(Duration::from_secs(10), |n, _| {
+        sender.send(n, ms);
+        ms += 1;
+    });
+    let seen = layers_seen(&net.clients[subscriber]);
+    assert_eq!(seen.first().map(|(l, _)| *l), Some(b'l'), "starts low");
+    assert_eq!(seen.last().map(|(l, _)| *l), Some(b'h'), "ends high");
+    let before = seen.len();
+
+    // A 400 kbit/s link: the estimate falls and the low layer is sent again.
+    net.bottleneck = Some(Bottleneck {
+        to: net.clients[subscriber].address,
+        bytes_per_ms: 50,
+        queue_limit: 10_000,
+        queue: VecDeque::new(),
+        queued: 0,
+        credit: 0,
+    });
+    net.run_for(Duration::from_secs(10), |n, _| {
+        sender.send(n, ms);
+        ms += 1;
+    });
+    let seen = layers_seen(&net.clients[subscriber]);
+    let tail: Vec<u8> = seen[seen.len() - 30..].iter().map(|(l, _)| *l).collect();
+    assert!(tail.iter().all(|l| *l == b'l'), "ends low: {tail:?}");
+    assert!(seen[before..].iter().any(|(l, _)| *l == b'h'));
+
+    // The link is open again: back to the high layer.
+    net.bottleneck = None;
+    net.run_for(Duration::from_secs(15), |n, _| {
+        sender.send(n, ms);
+        ms += 1;
+    });
+    let seen = layers_seen(&net.clients[subscriber]);
+    assert_eq!(seen.last().map(|(l, _)| *l), Some(b'h'), "high again");
+
+    // Through every switch, the subscriber's media time only moves forward.
+    for pair in seen.windows(2) {
+        assert!(pair[1].1 > pair[0].1, "media time went back: {pair:?}");
+    }
+}
+
+#[test]
+fn a_publishers_data_channel_text_reaches_signaling() {
+    let mut net = Network::new();
+    let (client, peer, channel) = net.publish_data("10.0.0.2:1000", "chat");
+    net.run_until(Duration::from_secs(5), |n| {
+        n.clients[client]
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::ChannelOpen(id, _) if *id == channel))
+    });
+    assert!(net.sfu_events.contains(&SfuEvent::Connected(peer)));
+    let mut open = net.clients[client].rtc.channel(channel).unwrap();
+    open.write(false, br#"{"type":"chat-box","msg":"hello"}"#)
+        .unwrap();
+    open.write(true, &[1, 2, 3]).unwrap();
+    net.run_for(Duration::from_millis(100), |_, _| {});
+
+    let messages: Vec<&SfuEvent> = net
+        .sfu_events
+        .iter()
+        .filter(|e| matches!(e, SfuEvent::ChannelMessage { .. }))
+        .collect();
+    assert_eq!(
+        messages,
+        [&SfuEvent::ChannelMessage {
+            peer,
+            text: r#"{"type":"chat-box","msg":"hello"}"#.into(),
+        }],
+        "text is passed on, binary is not"
+    );
+    // A stream of data only has nothing to subscribe to.
+    assert!(matches!(
+        net.sfu.subscribe(net.now, "chat"),
+        Err(altegon_media::sfu::SfuError::NoMedia(_))
+    ));
 }

@@ -88,6 +88,9 @@ pub const MESSAGES: &[MessageType] = &[
     m("transcript", Sender::Participant, Effect::Transcript),
     m("annotation", Sender::Participant, Effect::Relay),
     m("meetingId", Sender::Host, Effect::MeetingId),
+    // What a publisher sends on its stream's data channel (or a socket sends
+    // the same way): `{ id, msg }`.
+    m("stream-data", Sender::Participant, Effect::Relay),
 ];
 
 /// The type named `name`.

@@ -426,7 +426,7 @@ impl RoomRelay {
         meet_api.1.ns("/", on_meet_connect);
         let _ = shared.io.set(room_data.1.clone());
         if let Some(streams) = &shared.streams {
-            tokio::spawn(streams.clone().follow(room_data.1.clone()));
+            tokio::spawn(streams.clone().follow(shared.clone()));
         }
         tokio::spawn(crate::live_events::push_room_events(shared.clone()));
         if let Some(cluster) = &shared.cluster {
@@ -833,6 +833,49 @@ fn handle(
             }
         }
     }
+}
+
+/// Text a publisher sent on its stream's data channel, handled as if its socket
+/// had sent it: a room message when its JSON names one in `type`, otherwise
+/// `stream-data` `{ type, id, msg }` (the stream and what was sent) for the room.
+pub(crate) fn channel_message(shared: &Arc<Shared>, socket: &str, stream: &str, text: &str) {
+    let (Some(io), Ok(sid)) = (shared.io.get(), socket.parse()) else {
+        return;
+    };
+    let Some(s) = io.get_socket(sid) else {
+        return;
+    };
+    let (Some(access), Some(outbox)) = (
+        s.extensions.get::<RoomAccess>(),
+        s.extensions.get::<Outbox>(),
+    ) else {
+        return;
+    };
+    let Some(stream_data) = crate::catalog::find("stream-data") else {
+        return;
+    };
+    if text.len() > shared.settings.max_message_bytes {
+        let error = format!(
+            "messages may have at most {} bytes",
+            shared.settings.max_message_bytes
+        );
+        refuse(&s, stream_data.name, 413, &error);
+        return;
+    }
+    let value: Value =
+        serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+    let named = value
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(crate::catalog::find);
+    let (message, payload) = match named {
+        Some(message) => (message, value),
+        None => (
+            stream_data,
+            json!({ "type": "stream-data", "id": stream, "msg": value }),
+        ),
+    };
+    handle(&s, shared, &access, &outbox, message, payload);
 }
 
 /// A string field of the payload (or of its `msg` object), by the first name found.

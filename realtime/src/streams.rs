@@ -3,7 +3,8 @@
 //! browser's SDP offer and is answered in the ack; once the publisher's media
 //! connection is up the room hears `stream-added`; a subscribe is answered with
 //! the SFU's offer, and the browser's answer comes back as `subscriber-answer`.
-//! `stream-removed` tells the room a stream ended. Streams going live, their
+//! `stream-removed` tells the room a stream ended. Text a publisher sends on its
+//! data channel reaches the room as its socket's messages do. Streams going live, their
 //! subscriber counts and their ends are recorded as the room's events. Streams
 //! live in the process whose SFU carries them. Protocol: `docs/sfu.md`.
 
@@ -17,11 +18,10 @@ use altegon_domain::{RoomId, UserId};
 use altegon_media::sfu::server::{SfuHandle, SfuServerError};
 use altegon_media::sfu::{PeerId, SfuError, SfuEvent};
 use serde_json::{Value, json};
-use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, SocketRef, TryData};
 use str0m::change::{SdpAnswer, SdpOffer};
 
-use crate::relay::{RoomAccess, room_name};
+use crate::relay::{RoomAccess, Shared, room_name};
 
 /// A published stream.
 struct Stream {
@@ -94,8 +94,11 @@ impl Streams {
     }
 
     /// Turns the SFU's connected and closed peers into `stream-added` and
-    /// `stream-removed` for the rooms.
-    pub(crate) async fn follow(self: Arc<Self>, io: SocketIo) {
+    /// `stream-removed` for the rooms, and passes on data channel messages.
+    pub(crate) async fn follow(self: Arc<Self>, shared: Arc<Shared>) {
+        let Some(io) = shared.io.get().cloned() else {
+            return;
+        };
         let mut events = self.sfu.events();
         loop {
             let event = match events.recv().await {
@@ -106,6 +109,12 @@ impl Streams {
             let Outcome { change, announce } = match event {
                 SfuEvent::Connected(peer) => self.connected(peer),
                 SfuEvent::Closed(peer) => self.closed(peer),
+                SfuEvent::ChannelMessage { peer, text } => {
+                    if let Some((socket, stream)) = self.published_by(peer) {
+                        crate::relay::channel_message(&shared, &socket, &stream, &text);
+                    }
+                    continue;
+                }
             };
             // Recorded before it is announced, so that what subscribers do next
             // (their counts) follows it in the log.
@@ -116,6 +125,15 @@ impl Streams {
                 let _ = io.to(room_name(room)).emit(event, &payload).await;
             }
         }
+    }
+
+    /// The socket and stream id of a publisher's peer connection.
+    fn published_by(&self, peer: PeerId) -> Option<(String, String)> {
+        self.state()
+            .streams
+            .iter()
+            .find(|(_, st)| st.peer == peer)
+            .map(|(id, st)| (st.socket.clone(), id.clone()))
     }
 
     /// A publisher's media connection is up: the stream goes live.

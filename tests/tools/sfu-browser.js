@@ -1,8 +1,9 @@
 // Two headless Chromium pages in one room, as the web client uses the SFU: the
-// first publishes its (fake) camera and microphone over the room data socket, the
-// second subscribes when it hears `stream-added` and reads getStats() until video
-// frames are decoded and audio energy grows; then the publisher leaves and the
-// subscriber must hear `stream-removed`.
+// first publishes its (fake) camera, in two simulcast layers, its microphone and a
+// data channel over the room data socket, the second subscribes when it hears
+// `stream-added` and reads getStats() until video frames are decoded and audio
+// energy grows; text sent on the data channel reaches the second page's socket;
+// then the publisher leaves and the subscriber must hear `stream-removed`.
 // A viewer's publish and a subscribe to an unknown stream are refused first.
 // Plan (argv[2]): { url, publisherToken, subscriberToken, viewerToken, chromium? }
 'use strict';
@@ -53,9 +54,11 @@ async function main() {
 
     // The subscriber joins first and waits for streams.
     await subscriber.evaluate(({ url, token }) => {
-      window.seen = { added: [], removed: [], errors: [] };
+      window.seen = { added: [], removed: [], errors: [], chat: [], streamData: [] };
       const socket = io(url, { path: '/erizocontroller/socket.io', auth: { token }, transports: ['websocket'] });
       window.socket = socket;
+      socket.on('chat-box', (m) => window.seen.chat.push(m));
+      socket.on('stream-data', (m) => window.seen.streamData.push(m));
       socket.on('stream-removed', (m) => window.seen.removed.push(m.id));
       socket.on('stream-added', async (stream) => {
         window.seen.added.push(stream);
@@ -95,10 +98,21 @@ async function main() {
         socket.on('connect', resolve);
         socket.on('connect_error', (e) => reject(new Error(`connect: ${e.message}`)));
       });
-      const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+      const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
       const pc = new RTCPeerConnection();
       window.pc = pc;
-      for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+      window.channel = pc.createDataChannel('data');
+      for (const track of media.getAudioTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+      // Simulcast: a half-size layer and the full one; the SFU picks per subscriber.
+      for (const track of media.getVideoTracks()) {
+        pc.addTransceiver(track, {
+          direction: 'sendonly',
+          sendEncodings: [
+            { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 200000 },
+            { rid: 'h', maxBitrate: 900000 },
+          ],
+        });
+      }
       await pc.setLocalDescription(await pc.createOffer());
       const reply = await socket.emitWithAck('publish', { offer: pc.localDescription, attributes: { name: 'camera' } });
       if (!reply.ok) throw new Error(`publish: ${reply.error}`);
@@ -121,7 +135,10 @@ async function main() {
         const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0, state: window.pc && window.pc.connectionState };
         if (!window.pc) return out;
         (await window.pc.getStats()).forEach((s) => {
-          if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded = s.framesDecoded || 0;
+          if (s.type === 'inbound-rtp' && s.kind === 'video') {
+            out.framesDecoded = s.framesDecoded || 0;
+            out.frameWidth = s.frameWidth || 0;
+          }
           if (s.type === 'inbound-rtp' && s.kind === 'audio') {
             out.audioEnergy = s.totalAudioEnergy || 0;
             out.audioPackets = s.packetsReceived || 0;
@@ -142,6 +159,43 @@ async function main() {
         }
         await new Promise((r) => setTimeout(r, 250));
       }
+    });
+
+    // The connection to the subscriber has room for more: the SFU moves it up to
+    // the full-size layer.
+    received.upgrade = await subscriber.evaluate(async () => {
+      const started = Date.now();
+      const widths = [];
+      while (Date.now() < started + 30000) {
+        let width = 0;
+        (await window.pc.getStats()).forEach((s) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') width = s.frameWidth || 0;
+        });
+        if (widths[widths.length - 1] !== width) widths.push(width);
+        if (width >= 640) return { widths, afterMs: Date.now() - started };
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return { widths, timedOut: true };
+    });
+
+    // What the publisher sends on its data channel reaches the room.
+    await publisher.evaluate(async () => {
+      const channel = window.channel;
+      if (channel.readyState !== 'open') {
+        await new Promise((resolve, reject) => {
+          channel.onopen = resolve;
+          setTimeout(() => reject(new Error(`data channel stuck in ${channel.readyState}`)), 15000);
+        });
+      }
+      channel.send(JSON.stringify({ type: 'chat-box', username: 'Host', msg: 'hello over the data channel' }));
+      channel.send('just text');
+    });
+    const data = await subscriber.evaluate(async () => {
+      const deadline = Date.now() + 15000;
+      while ((window.seen.chat.length < 1 || window.seen.streamData.length < 1) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return { chat: window.seen.chat, streamData: window.seen.streamData };
     });
 
     // The room (maxParticipants 1) holds one stream and one subscriber per stream.
@@ -172,7 +226,7 @@ async function main() {
       return window.seen.removed;
     }, published);
 
-    process.stdout.write(JSON.stringify({ refusals, published, received, limits, removed }) + '\n');
+    process.stdout.write(JSON.stringify({ refusals, published, received, data, limits, removed }) + '\n');
   } finally {
     await browser.close();
   }

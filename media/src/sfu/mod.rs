@@ -9,7 +9,12 @@
 //! frame, to each subscriber of its stream; a subscriber's keyframe request (PLI
 //! or FIR) goes to the publisher, and so does a request of the SFU's own when a
 //! subscriber's connection comes up or a publisher's packets arrive with gaps.
+//! A publisher's simulcast layers are measured, and each subscriber is sent the
+//! best layer its connection's bandwidth estimate allows (`layers`). Text a
+//! publisher sends on a data channel goes to the signaling layer, which relays it
+//! to the room.
 
+mod layers;
 mod peer;
 pub mod server;
 
@@ -17,12 +22,14 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use str0m::bwe::{Bitrate, BweKind};
 use str0m::change::{SdpAnswer, SdpOffer};
-use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid};
+use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, MediaTime, Mid, Rid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, IceConnectionState, Input, Rtc};
 
-use peer::{Peer, Role, Track};
+use layers::{LayerRate, choose_layer};
+use peer::{OutTrack, Peer, Role, Track};
 
 /// A published stream, named by the signaling layer.
 pub type StreamId = String;
@@ -64,9 +71,13 @@ pub enum SfuError {
     /// An answer nobody asked for.
     #[error("the peer connection has no offer waiting for an answer")]
     NoPendingOffer,
-    /// An offer (or a stream) without media.
-    #[error("the offer carries no audio or video to publish")]
+    /// An offer without media or data channel.
+    #[error("the offer carries no audio, video or data channel to publish")]
     NothingToPublish,
+    /// Subscribing to a stream that carries only a data channel (its messages
+    /// reach the room over the socket).
+    #[error("stream {0} carries no audio or video")]
+    NoMedia(StreamId),
     /// A session description str0m could not use.
     #[error("session description refused: {0}")]
     Sdp(#[from] str0m::RtcError),
@@ -93,10 +104,20 @@ pub enum SfuEvent {
     Connected(PeerId),
     /// A peer connection ended (ICE lost or closed); its stream or subscription is gone.
     Closed(PeerId),
+    /// A publisher sent text on a data channel, for the room.
+    ChannelMessage {
+        /// The publisher's peer connection.
+        peer: PeerId,
+        /// The message as sent.
+        text: String,
+    },
 }
 
 /// Longest a publisher is asked for keyframes again while one is outstanding.
 const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(500);
+
+/// A subscriber's bandwidth estimate before its connection has measured one.
+const INITIAL_ESTIMATE: Bitrate = Bitrate::kbps(300);
 
 /// The forwarding core; see the module docs.
 pub struct Sfu {
@@ -127,8 +148,13 @@ impl Sfu {
         }
     }
 
-    fn new_rtc(&self, now: Instant) -> Result<Rtc, SfuError> {
-        let mut rtc = Rtc::builder().set_ice_lite(true).build(now);
+    /// A peer connection; a sending one estimates its bandwidth, for simulcast.
+    fn new_rtc(&self, now: Instant, sending: bool) -> Result<Rtc, SfuError> {
+        let mut builder = Rtc::builder().set_ice_lite(true);
+        if sending {
+            builder = builder.enable_bwe(Some(INITIAL_ESTIMATE));
+        }
+        let mut rtc = builder.build(now);
         let candidate = Candidate::host(self.address, "udp")
             .map_err(|e| SfuError::Candidate(self.address, e.to_string()))?;
         rtc.add_local_candidate(candidate);
@@ -151,10 +177,13 @@ impl Sfu {
             return Err(SfuError::AlreadyPublished(stream.to_owned()));
         }
         let sdp = offer.to_sdp_string();
-        if !sdp.contains("\nm=audio") && !sdp.contains("\nm=video") {
+        if !["\nm=audio", "\nm=video", "\nm=application"]
+            .iter()
+            .any(|m| sdp.contains(m))
+        {
             return Err(SfuError::NothingToPublish);
         }
-        let mut rtc = self.new_rtc(now)?;
+        let mut rtc = self.new_rtc(now, false)?;
         let answer = rtc.sdp_api().accept_offer(offer)?;
         let id = self.next_peer_id();
         self.peers.push(Peer::new(
@@ -174,14 +203,18 @@ impl Sfu {
         now: Instant,
         stream: &str,
     ) -> Result<(PeerId, SdpOffer), SfuError> {
-        let tracks: Vec<Track> = self
+        let publisher = self
             .publisher_of(stream)
-            .map(|p| p.tracks_in.clone())
             .ok_or_else(|| SfuError::UnknownStream(stream.to_owned()))?;
+        let tracks: Vec<Track> = publisher.tracks_in.clone();
         if tracks.is_empty() {
-            return Err(SfuError::NotLive(stream.to_owned()));
+            return Err(if publisher.rtc.is_connected() {
+                SfuError::NoMedia(stream.to_owned())
+            } else {
+                SfuError::NotLive(stream.to_owned())
+            });
         }
-        let mut rtc = self.new_rtc(now)?;
+        let mut rtc = self.new_rtc(now, true)?;
         let mut change = rtc.sdp_api();
         let mut tracks_out = Vec::with_capacity(tracks.len());
         for track in tracks {
@@ -192,7 +225,11 @@ impl Sfu {
                 None,
                 None,
             );
-            tracks_out.push((mid, track.mid));
+            tracks_out.push(OutTrack {
+                mid,
+                mid_in: track.mid,
+                follower: Default::default(),
+            });
         }
         let (offer, pending) = change.apply().ok_or(SfuError::NothingToPublish)?;
         let id = self.next_peer_id();
@@ -361,32 +398,82 @@ impl Sfu {
 
     fn apply(&mut self, work: Work, now: Instant) {
         match work {
-            Work::Forward { stream, data } => {
-                for peer in &mut self.peers {
-                    if let Role::Subscriber { stream: s, tracks } = &peer.role
-                        && *s == stream
-                        && let Some((mid_out, _)) = tracks.iter().find(|(_, i)| *i == data.mid)
-                    {
-                        forward(&mut peer.rtc, *mid_out, &data);
-                    }
-                }
-            }
+            Work::Forward {
+                stream,
+                data,
+                layers,
+                audio,
+            } => self.forward(&stream, &data, &layers, audio, now),
             Work::Keyframe {
                 stream,
-                mids_in,
+                requests,
                 kind,
             } => {
-                if let Some(publisher) = self
-                    .peers
-                    .iter_mut()
-                    .find(|p| matches!(&p.role, Role::Publisher { stream: s } if *s == stream))
-                {
-                    for mid in mids_in {
-                        publisher.request_keyframe(mid, kind, now);
+                if let Some(publisher) = self.publisher_mut(&stream) {
+                    for (mid, rid) in requests {
+                        publisher.request_keyframe(mid, rid, kind, now);
                     }
                 }
             }
         }
+    }
+
+    /// Writes a publisher's frame to each subscriber of its stream that is sent
+    /// its track (and layer); asks for keyframes of layers subscribers wait for.
+    fn forward(
+        &mut self,
+        stream: &str,
+        data: &MediaData,
+        layers: &[LayerRate],
+        audio: u64,
+        now: Instant,
+    ) {
+        let mut wanted: Vec<Rid> = Vec::new();
+        for peer in &mut self.peers {
+            let Peer {
+                role,
+                rtc,
+                estimate,
+                ..
+            } = peer;
+            let Role::Subscriber { stream: s, tracks } = role else {
+                continue;
+            };
+            if s != stream {
+                continue;
+            }
+            let Some(track) = tracks.iter_mut().find(|t| t.mid_in == data.mid) else {
+                continue;
+            };
+            let budget = estimate.map(|e| e.saturating_sub(audio));
+            let target = choose_layer(layers, track.follower.current(), budget);
+            let pass = track.follower.pass(data, target);
+            if let Some(time) = pass.write {
+                write_frame(rtc, track.mid, data, time);
+            }
+            if let Some(rid) = pass.keyframe_of
+                && !wanted.contains(&rid)
+            {
+                wanted.push(rid);
+            }
+            if let Some((_, best)) = layers.last() {
+                peer.want_bitrate(best + audio);
+            }
+        }
+        if wanted.is_empty() {
+            return;
+        }
+        if let Some(publisher) = self.publisher_mut(stream) {
+            for rid in wanted {
+                publisher.request_keyframe(data.mid, Some(rid), KeyframeRequestKind::Fir, now);
+            }
+        }
+    }
+
+    fn publisher_mut(&mut self, stream: &str) -> Option<&mut Peer> {
+        self.peers
+            .iter_mut()
+            .find(|p| matches!(&p.role, Role::Publisher { stream: s } if s == stream))
     }
 }
 
@@ -429,9 +516,11 @@ fn on_event(peer: &mut Peer, outbox: &mut Outbox, event: Event, now: Instant) ->
             outbox.events.push_back(SfuEvent::Connected(peer.id));
             // A new subscriber starts decoding at a keyframe.
             match &peer.role {
+                // (A simulcast track asks for its layer's keyframe when it first
+                // sees the layer.)
                 Role::Subscriber { stream, tracks } => Some(Work::Keyframe {
                     stream: stream.clone(),
-                    mids_in: tracks.iter().map(|(_, mid_in)| *mid_in).collect(),
+                    requests: tracks.iter().map(|t| (t.mid_in, None)).collect(),
                     kind: KeyframeRequestKind::Pli,
                 }),
                 Role::Publisher { .. } => None,
@@ -446,11 +535,7 @@ fn on_event(peer: &mut Peer, outbox: &mut Outbox, event: Event, now: Instant) ->
                 && added.direction.is_receiving()
                 && !peer.tracks_in.iter().any(|t| t.mid == added.mid)
             {
-                peer.tracks_in.push(Track {
-                    mid: added.mid,
-                    kind: added.kind,
-                    last_keyframe_request: None,
-                });
+                peer.tracks_in.push(Track::new(added.mid, added.kind));
             }
             None
         }
@@ -464,22 +549,42 @@ fn on_event(peer: &mut Peer, outbox: &mut Outbox, event: Event, now: Instant) ->
             }
             // Lost packets the retransmissions did not recover: start again at a keyframe.
             if !data.contiguous {
-                peer.request_keyframe(data.mid, KeyframeRequestKind::Fir, now);
+                peer.request_keyframe(data.mid, data.rid, KeyframeRequestKind::Fir, now);
             }
+            let (layers, audio) = peer.record(now, &data);
             Some(Work::Forward {
                 stream,
                 data: Box::new(data),
+                layers,
+                audio,
             })
+        }
+        Event::EgressBitrateEstimate(
+            BweKind::Twcc { estimate, .. } | BweKind::Remb { estimate, .. },
+        ) => {
+            peer.estimate = Some(estimate.as_u64());
+            None
+        }
+        Event::ChannelData(message) => {
+            if matches!(peer.role, Role::Publisher { .. }) {
+                match String::from_utf8(message.data) {
+                    Ok(text) if !message.binary => {
+                        outbox.events.push_back(SfuEvent::ChannelMessage {
+                            peer: peer.id,
+                            text,
+                        });
+                    }
+                    _ => tracing::debug!(peer = peer.id.0, "binary data channel message dropped"),
+                }
+            }
+            None
         }
         Event::KeyframeRequest(request) => match &peer.role {
             Role::Subscriber { stream, tracks } => {
-                let mid_in = tracks
-                    .iter()
-                    .find(|(out, _)| *out == request.mid)
-                    .map(|(_, mid_in)| *mid_in)?;
+                let track = tracks.iter().find(|t| t.mid == request.mid)?;
                 Some(Work::Keyframe {
                     stream: stream.clone(),
-                    mids_in: vec![mid_in],
+                    requests: vec![(track.mid_in, track.follower.current())],
                     kind: request.kind,
                 })
             }
@@ -490,28 +595,33 @@ fn on_event(peer: &mut Peer, outbox: &mut Outbox, event: Event, now: Instant) ->
 }
 
 /// Writes one received frame to a subscriber's track, in the payload type the
-/// subscriber negotiated for the same codec.
-fn forward(rtc: &mut Rtc, mid: Mid, data: &MediaData) {
+/// subscriber negotiated for the same codec, at media time `time`.
+fn write_frame(rtc: &mut Rtc, mid: Mid, data: &MediaData, time: MediaTime) {
     let Some(writer) = rtc.writer(mid) else {
         return; // not negotiated or not connected yet
     };
     let Some(pt) = writer.match_params(data.params) else {
         return; // the subscriber did not accept this codec
     };
-    if let Err(e) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
+    if let Err(e) = writer.write(pt, data.network_time, time, data.data.clone()) {
         tracing::debug!(error = %e, "forwarding a frame failed");
     }
 }
 
 /// What one peer's output asks of others.
 enum Work {
+    /// A publisher's frame, with its track's simulcast layers (none without
+    /// simulcast) and the rate of the stream's audio.
     Forward {
         stream: StreamId,
         data: Box<MediaData>,
+        layers: Vec<LayerRate>,
+        audio: u64,
     },
+    /// Keyframe requests for a publisher's tracks (and layers).
     Keyframe {
         stream: StreamId,
-        mids_in: Vec<Mid>,
+        requests: Vec<(Mid, Option<Rid>)>,
         kind: KeyframeRequestKind,
     },
 }

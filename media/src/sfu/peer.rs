@@ -3,9 +3,11 @@
 use std::time::Instant;
 
 use str0m::Rtc;
+use str0m::bwe::Bitrate;
 use str0m::change::SdpPendingOffer;
-use str0m::media::{KeyframeRequestKind, MediaKind, Mid};
+use str0m::media::{KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
 
+use super::layers::{LayerFollower, LayerRate, RateMeter};
 use super::{KEYFRAME_REQUEST_INTERVAL, PeerId, StreamId};
 
 /// A track a publisher sends.
@@ -13,18 +15,76 @@ use super::{KEYFRAME_REQUEST_INTERVAL, PeerId, StreamId};
 pub(super) struct Track {
     pub(super) mid: Mid,
     pub(super) kind: MediaKind,
-    /// Keyframe requests are spaced so that a burst of subscribers (or of losses)
-    /// does not make the publisher send keyframe after keyframe.
-    pub(super) last_keyframe_request: Option<Instant>,
+    /// The whole track's rate (all layers).
+    rate: RateMeter,
+    /// Simulcast layers, as they are first seen, with their own rates.
+    layers: Vec<(Rid, RateMeter)>,
+    /// Keyframe requests are spaced, per layer, so that a burst of subscribers
+    /// (or of losses) does not make the publisher send keyframe after keyframe.
+    keyframe_requests: Vec<(Option<Rid>, Instant)>,
+}
+
+impl Track {
+    pub(super) fn new(mid: Mid, kind: MediaKind) -> Self {
+        Self {
+            mid,
+            kind,
+            rate: RateMeter::default(),
+            layers: Vec::new(),
+            keyframe_requests: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, now: Instant, data: &MediaData) {
+        self.rate.record(now, data.data.len());
+        let Some(rid) = data.rid else { return };
+        match self.layers.iter_mut().find(|(r, _)| *r == rid) {
+            Some((_, meter)) => meter.record(now, data.data.len()),
+            None => {
+                let mut meter = RateMeter::default();
+                meter.record(now, data.data.len());
+                self.layers.push((rid, meter));
+            }
+        }
+    }
+
+    /// The layers measured so far, lowest rate first; before any is measured,
+    /// the first one seen. Empty for a track without simulcast.
+    fn layer_rates(&self) -> Vec<LayerRate> {
+        let mut rates: Vec<LayerRate> = self
+            .layers
+            .iter()
+            .filter_map(|(rid, meter)| meter.bps().map(|bps| (*rid, bps)))
+            .collect();
+        if rates.is_empty() {
+            return self
+                .layers
+                .first()
+                .map(|(rid, _)| (*rid, 0))
+                .into_iter()
+                .collect();
+        }
+        rates.sort_by_key(|(_, bps)| *bps);
+        rates
+    }
+}
+
+/// A track the SFU sends a subscriber: the publisher's `mid_in` as this
+/// connection's `mid`.
+#[derive(Debug, Clone)]
+pub(super) struct OutTrack {
+    pub(super) mid: Mid,
+    pub(super) mid_in: Mid,
+    pub(super) follower: LayerFollower,
 }
 
 pub(super) enum Role {
     /// The server receives `stream`.
     Publisher { stream: StreamId },
-    /// The server sends `stream`: (this connection's mid, the publisher's mid).
+    /// The server sends `stream`.
     Subscriber {
         stream: StreamId,
-        tracks: Vec<(Mid, Mid)>,
+        tracks: Vec<OutTrack>,
     },
 }
 
@@ -38,6 +98,10 @@ pub(super) struct Peer {
     pub(super) timeout: Option<Instant>,
     /// A publisher's audio is not forwarded (muted by the host).
     pub(super) audio_muted: bool,
+    /// A subscriber's available bandwidth, as its connection estimates it.
+    pub(super) estimate: Option<u64>,
+    /// The bitrate a subscriber's estimator was last told to look for.
+    desired: u64,
 }
 
 impl Peer {
@@ -50,6 +114,8 @@ impl Peer {
             pending: None,
             timeout: None,
             audio_muted: false,
+            estimate: None,
+            desired: 0,
         }
     }
 
@@ -58,23 +124,65 @@ impl Peer {
         self.tracks_in.iter().find(|t| t.mid == mid).map(|t| t.kind)
     }
 
-    /// Asks this publisher for a keyframe on `mid`, at most once per interval.
-    pub(super) fn request_keyframe(&mut self, mid: Mid, kind: KeyframeRequestKind, now: Instant) {
+    /// Counts a publisher's frame toward its track's and layer's rates; returns
+    /// the track's layers and the rate of the stream's audio.
+    pub(super) fn record(&mut self, now: Instant, data: &MediaData) -> (Vec<LayerRate>, u64) {
+        let Some(track) = self.tracks_in.iter_mut().find(|t| t.mid == data.mid) else {
+            return (Vec::new(), 0);
+        };
+        track.record(now, data);
+        if data.rid.is_none() {
+            return (Vec::new(), 0);
+        }
+        let layers = track.layer_rates();
+        let audio = self
+            .tracks_in
+            .iter()
+            .filter(|t| t.kind == MediaKind::Audio)
+            .filter_map(|t| t.rate.bps())
+            .sum();
+        (layers, audio)
+    }
+
+    /// Asks this publisher for a keyframe on `mid` (of layer `rid`), at most
+    /// once per interval.
+    pub(super) fn request_keyframe(
+        &mut self,
+        mid: Mid,
+        rid: Option<Rid>,
+        kind: KeyframeRequestKind,
+        now: Instant,
+    ) {
         let Some(track) = self.tracks_in.iter_mut().find(|t| t.mid == mid) else {
             return;
         };
+        let last = track.keyframe_requests.iter_mut().find(|(r, _)| *r == rid);
         if track.kind != MediaKind::Video
-            || track
-                .last_keyframe_request
-                .is_some_and(|at| now.saturating_duration_since(at) < KEYFRAME_REQUEST_INTERVAL)
+            || last.as_ref().is_some_and(|(_, at)| {
+                now.saturating_duration_since(*at) < KEYFRAME_REQUEST_INTERVAL
+            })
         {
             return;
         }
         let Some(mut writer) = self.rtc.writer(mid) else {
             return;
         };
-        if writer.request_keyframe(None, kind).is_ok() {
-            track.last_keyframe_request = Some(now);
+        if writer.request_keyframe(rid, kind).is_ok() {
+            match last {
+                Some((_, at)) => *at = now,
+                None => track.keyframe_requests.push((rid, now)),
+            }
+        }
+    }
+
+    /// Tells a subscriber's estimator to look for what the best layer needs
+    /// (`bps`), with the headroom an upward switch asks for and some to spare;
+    /// only when that changed by more than a tenth.
+    pub(super) fn want_bitrate(&mut self, bps: u64) {
+        let bps = bps.saturating_mul(5) / 4;
+        if bps.abs_diff(self.desired) * 10 > self.desired {
+            self.desired = bps;
+            self.rtc.bwe().set_bitrate(Bitrate::ZERO, Bitrate::bps(bps));
         }
     }
 }

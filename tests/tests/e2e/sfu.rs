@@ -1,6 +1,7 @@
 //! The SFU with real browsers: two headless Chromium pages (fake camera and
 //! microphone) in one room, one publishing and one subscribing over the room data
-//! socket, media through the server's UDP port (`tests/tools/sfu-browser.js`).
+//! socket, media (in simulcast layers) through the server's UDP port, text
+//! through the publisher's data channel (`tests/tools/sfu-browser.js`).
 
 use crate::support::{Log, TestApp};
 
@@ -83,6 +84,30 @@ async fn a_browser_sees_and_hears_another_through_the_sfu() {
     assert!(
         received["later"]["audioEnergy"].as_f64() > received["first"]["audioEnergy"].as_f64(),
         "audio energy grows: {result}"
+    );
+    // Simulcast: with room on its connection the subscriber is moved up to (or
+    // stays on) the full-size layer.
+    assert!(
+        received["upgrade"].get("timedOut").is_none(),
+        "moves up to the high layer: {result}"
+    );
+    assert_eq!(
+        received["upgrade"]["widths"]
+            .as_array()
+            .and_then(|w| w.last()),
+        Some(&serde_json::json!(640))
+    );
+    // Data channel text: a room message by its `type`, anything else as stream-data.
+    let data = &result["data"];
+    assert_eq!(
+        data["chat"][0]["msg"], "hello over the data channel",
+        "{result}"
+    );
+    assert_eq!(data["chat"].as_array().map(Vec::len), Some(1), "{result}");
+    assert_eq!(
+        data["streamData"],
+        serde_json::json!([{ "type": "stream-data", "id": published, "msg": "just text" }]),
+        "{result}"
     );
     let limits = &result["limits"];
     assert_eq!(
