@@ -649,3 +649,54 @@ fn a_publishers_data_channel_text_reaches_signaling() {
         Err(altegon_media::sfu::SfuError::NoMedia(_))
     ));
 }
+
+/// An H.264 access unit in Annex B form: parameter sets and an IDR slice (a
+/// keyframe) or a non-IDR slice, numbered `n`.
+fn h264_frame(n: u64, keyframe: bool) -> Vec<u8> {
+    let mut frame = Vec::new();
+    if keyframe {
+        frame.extend_from_slice(&[0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f, 0x8c, 0x8d, 0x40]);
+        frame.extend_from_slice(&[0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80]);
+    }
+    frame.extend_from_slice(&[0, 0, 0, 1, if keyframe { 0x65 } else { 0x41 }]);
+    frame.extend_from_slice(&n.to_be_bytes());
+    frame.resize(frame.len() + 2_000, 0x3C);
+    frame
+}
+
+#[test]
+fn h264_video_is_forwarded_too() {
+    let mut net = Network::new();
+    let (publisher, _, _, video) = net.publish("10.0.0.2:1000", "camera");
+    net.run_until(Duration::from_secs(5), |n| n.connected(publisher));
+    let (subscriber, _) = net.subscribe("10.0.0.3:1000", "camera");
+    net.run_until(Duration::from_secs(5), |n| n.connected(subscriber));
+
+    net.run_for(Duration::from_secs(2), |n, ms| {
+        if ms.is_multiple_of(33) {
+            let now = n.now;
+            let rtc = &mut n.clients[publisher].rtc;
+            let pt = pt_of(rtc, Codec::H264);
+            let frame = h264_frame(ms, ms % 500 < 33);
+            rtc.writer(video)
+                .unwrap()
+                .write(pt, now, media_time(ms, 90_000), frame)
+                .unwrap();
+        }
+    });
+    net.run_for(Duration::from_millis(300), |_, _| {});
+
+    let seen = net.clients[subscriber].media_of(Codec::H264);
+    assert!(seen.len() >= 55, "{} of 61 H.264 frames", seen.len());
+    let last = seen.last().unwrap();
+    let slice = [0, 0, 0, 1, 0x41];
+    let at = last
+        .windows(5)
+        .position(|w| w == slice)
+        .expect("a non-IDR slice");
+    assert_eq!(
+        last[at + 5..at + 13],
+        1_980_u64.to_be_bytes(),
+        "frames arrive unchanged"
+    );
+}

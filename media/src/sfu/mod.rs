@@ -148,10 +148,12 @@ impl Sfu {
         }
     }
 
-    /// A peer connection; a sending one estimates its bandwidth, for simulcast.
-    fn new_rtc(&self, now: Instant, sending: bool) -> Result<Rtc, SfuError> {
+    /// A peer connection; one sending simulcast estimates its bandwidth, to
+    /// choose layers. (Others do not: the estimator paces what is sent to its
+    /// estimate, which only delays media when there is no layer to choose.)
+    fn new_rtc(&self, now: Instant, estimate_bandwidth: bool) -> Result<Rtc, SfuError> {
         let mut builder = Rtc::builder().set_ice_lite(true);
-        if sending {
+        if estimate_bandwidth {
             builder = builder.enable_bwe(Some(INITIAL_ESTIMATE));
         }
         let mut rtc = builder.build(now);
@@ -214,7 +216,8 @@ impl Sfu {
                 SfuError::NotLive(stream.to_owned())
             });
         }
-        let mut rtc = self.new_rtc(now, true)?;
+        let simulcast = tracks.iter().any(Track::has_layers);
+        let mut rtc = self.new_rtc(now, simulcast)?;
         let mut change = rtc.sdp_api();
         let mut tracks_out = Vec::with_capacity(tracks.len());
         for track in tracks {
@@ -255,6 +258,7 @@ impl Sfu {
             .ok_or(SfuError::UnknownPeer)?;
         let pending = peer.pending.take().ok_or(SfuError::NoPendingOffer)?;
         peer.rtc.sdp_api().accept_answer(pending, answer)?;
+        peer.dirty = true;
         Ok(())
     }
 
@@ -310,21 +314,26 @@ impl Sfu {
         let Some(index) = self.peers.iter().position(|p| p.rtc.accepts(&input)) else {
             return false;
         };
-        if let Err(e) = self.peers[index].rtc.handle_input(input) {
-            tracing::debug!(peer = self.peers[index].id.0, error = %e, "peer input refused");
+        let peer = &mut self.peers[index];
+        if let Err(e) = peer.rtc.handle_input(input) {
+            tracing::debug!(peer = peer.id.0, error = %e, "peer input refused");
         }
+        peer.dirty = true;
         self.run(now);
         true
     }
 
-    /// Advances every peer connection's timers to `now`.
+    /// Advances the timers of the peer connections that are due (or changed).
     pub fn handle_timeout(&mut self, now: Instant) {
         for peer in &mut self.peers {
-            if peer.rtc.is_alive()
-                && let Err(e) = peer.rtc.handle_input(Input::Timeout(now))
-            {
+            let due = peer.dirty || peer.timeout.is_none_or(|at| at <= now);
+            if !due || !peer.rtc.is_alive() {
+                continue;
+            }
+            if let Err(e) = peer.rtc.handle_input(Input::Timeout(now)) {
                 tracing::debug!(peer = peer.id.0, error = %e, "peer timer failed");
             }
+            peer.dirty = true;
         }
         self.run(now);
     }
@@ -370,12 +379,14 @@ impl Sfu {
             .find(|p| matches!(&p.role, Role::Publisher { stream: s } if s == stream))
     }
 
-    /// Polls every peer until none has output left, passing media and keyframe
-    /// requests between them; writes into one peer make output on it, hence the loop.
+    /// Polls the peers that had input until none has output left, passing media
+    /// and keyframe requests between them; writes into one peer make output on
+    /// it, hence the loop.
     fn run(&mut self, now: Instant) {
         loop {
             let mut work = Vec::new();
-            for peer in &mut self.peers {
+            for peer in self.peers.iter_mut().filter(|p| p.dirty) {
+                peer.dirty = false;
                 work.extend(drain(peer, &mut self.outbox, now));
             }
             if work.is_empty() {
@@ -450,6 +461,7 @@ impl Sfu {
             let pass = track.follower.pass(data, target);
             if let Some(time) = pass.write {
                 write_frame(rtc, track.mid, data, time);
+                peer.dirty = true;
             }
             if let Some(rid) = pass.keyframe_of
                 && !wanted.contains(&rid)
@@ -535,7 +547,10 @@ fn on_event(peer: &mut Peer, outbox: &mut Outbox, event: Event, now: Instant) ->
                 && added.direction.is_receiving()
                 && !peer.tracks_in.iter().any(|t| t.mid == added.mid)
             {
-                peer.tracks_in.push(Track::new(added.mid, added.kind));
+                let simulcast = added
+                    .simulcast
+                    .is_some_and(|s| s.send.len() + s.recv.len() > 1);
+                peer.tracks_in.push(Track::new(added.mid, added.kind, simulcast));
             }
             None
         }

@@ -17,6 +17,8 @@ pub(super) struct Track {
     pub(super) kind: MediaKind,
     /// The whole track's rate (all layers).
     rate: RateMeter,
+    /// The publisher's offer announced simulcast layers for it.
+    simulcast: bool,
     /// Simulcast layers, as they are first seen, with their own rates.
     layers: Vec<(Rid, RateMeter)>,
     /// Keyframe requests are spaced, per layer, so that a burst of subscribers
@@ -25,14 +27,20 @@ pub(super) struct Track {
 }
 
 impl Track {
-    pub(super) fn new(mid: Mid, kind: MediaKind) -> Self {
+    pub(super) fn new(mid: Mid, kind: MediaKind, simulcast: bool) -> Self {
         Self {
             mid,
             kind,
+            simulcast,
             rate: RateMeter::default(),
             layers: Vec::new(),
             keyframe_requests: Vec::new(),
         }
+    }
+
+    /// Whether the publisher sends this track in simulcast layers.
+    pub(super) fn has_layers(&self) -> bool {
+        self.simulcast || !self.layers.is_empty()
     }
 
     fn record(&mut self, now: Instant, data: &MediaData) {
@@ -102,6 +110,9 @@ pub(super) struct Peer {
     pub(super) estimate: Option<u64>,
     /// The bitrate a subscriber's estimator was last told to look for.
     desired: u64,
+    /// Input reached the connection, or something was written to it, since its
+    /// output was last taken.
+    pub(super) dirty: bool,
 }
 
 impl Peer {
@@ -116,6 +127,7 @@ impl Peer {
             audio_muted: false,
             estimate: None,
             desired: 0,
+            dirty: true,
         }
     }
 
@@ -168,6 +180,7 @@ impl Peer {
             return;
         };
         if writer.request_keyframe(rid, kind).is_ok() {
+            self.dirty = true;
             match last {
                 Some((_, at)) => *at = now,
                 None => track.keyframe_requests.push((rid, now)),
