@@ -288,7 +288,7 @@ impl Bucket {
         }
     }
 
-    fn take(&mut self, per_second: u32) -> bool {
+    pub(crate) fn take(&mut self, per_second: u32) -> bool {
         let rate = f64::from(per_second);
         let now = Instant::now();
         self.tokens =
@@ -567,7 +567,7 @@ fn admit(s: &SocketRef, shared: &Arc<Shared>) {
     }
     s.extensions.insert(outbox);
     if let Some(streams) = &shared.streams {
-        streams.admit(s, &access);
+        streams.admit(s, &access, shared.settings.messages_per_second);
     }
     let shared = shared.clone();
     s.on_disconnect(move |s: SocketRef| async move {

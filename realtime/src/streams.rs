@@ -21,7 +21,12 @@ use serde_json::{Value, json};
 use socketioxide::extract::{AckSender, SocketRef, TryData};
 use str0m::change::{SdpAnswer, SdpOffer};
 
-use crate::relay::{RoomAccess, Shared, room_name};
+use crate::relay::{Bucket, RoomAccess, Shared, room_name};
+
+/// Most streams one socket may publish at a time.
+const MAX_STREAMS_PER_SOCKET: usize = 4;
+/// Most subscriptions one socket may hold at a time.
+const MAX_SUBSCRIPTIONS_PER_SOCKET: usize = 256;
 
 /// A published stream.
 struct Stream {
@@ -194,8 +199,9 @@ impl Streams {
         }
     }
 
-    /// Wires the signaling messages of an admitted socket.
-    pub(crate) fn admit(self: &Arc<Self>, s: &SocketRef, access: &RoomAccess) {
+    /// Wires the signaling messages of an admitted socket; they count toward its
+    /// rate of messages like the room's messages do.
+    pub(crate) fn admit(self: &Arc<Self>, s: &SocketRef, access: &RoomAccess, per_second: u32) {
         let on = |name: &'static str, handler: Handler| {
             let streams = self.clone();
             let access = access.clone();
@@ -206,7 +212,18 @@ impl Streams {
                     let access = access.clone();
                     async move {
                         let payload = payload.unwrap_or(Value::Null);
-                        let answer = match handler(&streams, &s, &access, &payload).await {
+                        let within_rate =
+                            s.extensions.get::<Arc<Mutex<Bucket>>>().is_none_or(|b| {
+                                b.lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                    .take(per_second)
+                            });
+                        let answered = if within_rate {
+                            handler(&streams, &s, &access, &payload).await
+                        } else {
+                            Err(Refusal::Flood)
+                        };
+                        let answer = match answered {
                             Ok(answer) => answer,
                             Err(refusal) => json!({ "ok": false, "error": refusal.to_string() }),
                         };
@@ -244,6 +261,19 @@ impl Streams {
         }
         let offer = sdp(payload, "offer")?;
         let offer = SdpOffer::from_sdp_string(&offer).map_err(|_| Refusal::Sdp("offer"))?;
+        let socket = s.id.to_string();
+        let own = self
+            .state()
+            .streams
+            .values()
+            .filter(|st| st.socket == socket)
+            .count();
+        if own >= MAX_STREAMS_PER_SOCKET {
+            return Err(Refusal::PerSocket(
+                "streams published",
+                MAX_STREAMS_PER_SOCKET,
+            ));
+        }
         if let Some(max) = access.max_participants {
             let published = self
                 .state()
@@ -263,7 +293,7 @@ impl Streams {
             Stream {
                 room: access.room_id,
                 owner: access.user_id,
-                socket: s.id.to_string(),
+                socket,
                 peer,
                 attributes: payload.get("attributes").cloned().unwrap_or(Value::Null),
                 live: false,
@@ -294,6 +324,19 @@ impl Streams {
         if !in_room {
             return Err(Refusal::NoStream(id));
         }
+        let socket = s.id.to_string();
+        let own = self
+            .state()
+            .subscriptions
+            .values()
+            .filter(|sub| sub.socket == socket)
+            .count();
+        if own >= MAX_SUBSCRIPTIONS_PER_SOCKET {
+            return Err(Refusal::PerSocket(
+                "subscriptions",
+                MAX_SUBSCRIPTIONS_PER_SOCKET,
+            ));
+        }
         if let Some(max) = access.max_participants {
             let subscribed = self
                 .state()
@@ -310,7 +353,7 @@ impl Streams {
             peer,
             Subscription {
                 stream: id.clone(),
-                socket: s.id.to_string(),
+                socket,
             },
         );
         if let Some((room, user, command)) = self.count_change(&id) {
@@ -458,6 +501,10 @@ enum Refusal {
     NoSubscription,
     #[error("the room allows at most {1} {0}")]
     Full(&'static str, u32),
+    #[error("one connection may hold at most {1} {0}")]
+    PerSocket(&'static str, usize),
+    #[error("too many messages; slow down")]
+    Flood,
     #[error("{0}")]
     Sfu(#[from] SfuServerError),
 }

@@ -48,8 +48,12 @@ async function main() {
       pc.close();
       const publish = await socket.emitWithAck('publish', { offer });
       const subscribe = await socket.emitWithAck('subscribe', { streamId: 'no-such-stream' });
+      // Signaling counts toward the socket's message rate: a burst past it is refused.
+      const burst = await Promise.all(Array.from({ length: 150 },
+        () => socket.emitWithAck('subscribe', { streamId: 'no-such-stream' })));
+      const slowDown = burst.filter((a) => a.error === 'too many messages; slow down').length;
       socket.close();
-      return { publish, subscribe };
+      return { publish, subscribe, slowDown };
     }, { url: plan.url, token: plan.viewerToken });
 
     // The subscriber joins first and waits for streams.

@@ -550,7 +550,8 @@ fn on_event(peer: &mut Peer, outbox: &mut Outbox, event: Event, now: Instant) ->
                 let simulcast = added
                     .simulcast
                     .is_some_and(|s| s.send.len() + s.recv.len() > 1);
-                peer.tracks_in.push(Track::new(added.mid, added.kind, simulcast));
+                peer.tracks_in
+                    .push(Track::new(added.mid, added.kind, simulcast));
             }
             None
         }

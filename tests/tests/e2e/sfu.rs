@@ -65,6 +65,11 @@ async fn a_browser_sees_and_hears_another_through_the_sfu() {
         "stream no-such-stream is not live in this room"
     );
 
+    let slowed = refusals["slowDown"].as_u64().unwrap_or_default();
+    assert!(
+        (40..150).contains(&slowed),
+        "a burst of 150 requests past the rate of 50/s (burst 100) is partly refused: {result}"
+    );
     let published = result["published"].as_str().expect("a stream id");
     let received = &result["received"];
     assert!(received.get("timedOut").is_none(), "{result}");
