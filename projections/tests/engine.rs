@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use altegon_commands::handlers::meetings::{CreateMeeting, create_meeting, update_meeting};
-use altegon_commands::handlers::rooms::{CreateRoom, create_room};
+use altegon_commands::handlers::rooms::{CreateRoom, create_room, record_room_stream};
 use altegon_commands::handlers::users::{RegisterUser, register_user};
 use altegon_commands::store::postgres::PostgresEventStore;
 use altegon_commands::store::sqlite::SqliteEventStore;
@@ -16,6 +16,7 @@ use altegon_commands::store::{Position, SharedEventStore};
 use altegon_commands::{Actor, CommandBus, CommandContext};
 use altegon_domain::events::Role;
 use altegon_domain::meeting::{Caller, MeetingChanges};
+use altegon_domain::room::RoomCommand;
 use altegon_projections::{
     Applied, Projection, ProjectionEngine, ProjectionError, ReadDb, TableDef, Target, models,
 };
@@ -110,7 +111,7 @@ async fn write_history(store: &SharedEventStore, users: usize) -> Position {
             id: Some(user.user_id.to_string()),
             roles: vec!["user".into()],
         });
-        let (_, p) = create_room(
+        let (room, p) = create_room(
             &bus,
             &ctx,
             CreateRoom {
@@ -125,6 +126,33 @@ async fn write_history(store: &SharedEventStore, users: usize) -> Position {
         .await
         .unwrap();
         last = last.max(p);
+        // A stream in the room: two subscribers, then one; every other one ended.
+        let stream_id = format!("stream{u}");
+        let now = chrono::Utc::now();
+        let mut stream_life = vec![
+            RoomCommand::PublishStream {
+                stream_id: stream_id.clone(),
+                owner_id: user.user_id,
+                now,
+            },
+            RoomCommand::CountSubscribers {
+                stream_id: stream_id.clone(),
+                subscribers: 2,
+                now,
+            },
+            RoomCommand::CountSubscribers {
+                stream_id: stream_id.clone(),
+                subscribers: 1,
+                now,
+            },
+        ];
+        if u % 2 == 0 {
+            stream_life.push(RoomCommand::UnpublishStream { stream_id, now });
+        }
+        for command in stream_life {
+            let p = record_room_stream(&bus, &ctx, room, command).await.unwrap();
+            last = last.max(p);
+        }
         for m in 0..3 {
             let (meeting, p) = create_meeting(
                 &bus,
@@ -172,6 +200,10 @@ async fn dump(db: &ReadDb) -> Vec<String> {
             "meetings",
             "id, title, host_id, transcript_enabled, summary_generated, COALESCE(room_id, ''), recording_ids, created_at, updated_at",
         ),
+        (
+            "room_streams",
+            "id, room_id, owner_id, published_at, COALESCE(unpublished_at, ''), subscribers, peak_subscribers",
+        ),
     ] {
         let sql = format!("SELECT {columns} FROM {table} ORDER BY id");
         let rows = sqlx::query(&sql).fetch_all(db.pool()).await.unwrap();
@@ -206,6 +238,18 @@ async fn a_rebuild_equals_the_live_read_model(storage: Storage) {
     let last = write_history(&store, 8).await;
     engine.wait_for(last, WAIT).await.unwrap();
     let live = dump(&db).await;
+    let streams: Vec<&String> = live
+        .iter()
+        .filter(|l| l.starts_with("room_streams:"))
+        .collect();
+    assert_eq!(streams.len(), 8, "one stream per room");
+    // Fields end: unpublished at, subscribers now, at peak.
+    let live_streams = streams.iter().filter(|l| l.ends_with("||1|2|")).count();
+    let ended = streams
+        .iter()
+        .filter(|l| l.ends_with("|0|2|") && !l.ends_with("||0|2|"))
+        .count();
+    assert_eq!((live_streams, ended), (4, 4), "{streams:?}");
     assert_eq!(
         live.iter().filter(|l| l.starts_with("meetings:")).count(),
         24

@@ -5,6 +5,7 @@
 use altegon_domain::storage::StorageUsage;
 use altegon_projections::models::meetings::MeetingRow;
 use altegon_projections::models::recordings::RecordingRow;
+use altegon_projections::models::room_streams::RoomStreamRow;
 use altegon_projections::models::rooms::RoomRow;
 use altegon_projections::models::storage::StoredRecordingRow;
 use altegon_projections::models::transcripts::{LineRow, SummaryRow};
@@ -79,6 +80,7 @@ impl From<UserRow> for User {
 
 /// A room.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Room {
     /// Id.
     pub id: ID,
@@ -97,6 +99,50 @@ pub struct Room {
     pub p2p: bool,
     /// Creation time.
     pub created_at: String,
+}
+
+#[ComplexObject]
+impl Room {
+    /// The media streams published in this room through the SFU, newest first.
+    async fn streams(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RoomStream>> {
+        use super::errors::OrGraphql;
+        super::query::count_read(ctx);
+        let rows =
+            altegon_projections::models::room_streams::by_room(app(ctx).read_pool(), &self.id)
+                .await
+                .gql()?;
+        Ok(rows.into_iter().map(RoomStream::from).collect())
+    }
+}
+
+/// A media stream a participant published in a room.
+#[derive(SimpleObject)]
+pub struct RoomStream {
+    /// The stream's id, as the room's sockets name it.
+    pub id: ID,
+    /// The publishing account.
+    pub owner_id: ID,
+    /// When its media connection came up.
+    pub published_at: String,
+    /// When it ended; null while live.
+    pub unpublished_at: Option<String>,
+    /// Subscribers now (0 once ended).
+    pub subscribers: i64,
+    /// Most subscribers it had at once.
+    pub peak_subscribers: i64,
+}
+
+impl From<RoomStreamRow> for RoomStream {
+    fn from(row: RoomStreamRow) -> Self {
+        Self {
+            id: ID(row.id),
+            owner_id: ID(row.owner_id),
+            published_at: row.published_at,
+            unpublished_at: row.unpublished_at,
+            subscribers: row.subscribers,
+            peak_subscribers: row.peak_subscribers,
+        }
+    }
 }
 
 impl From<RoomRow> for Room {

@@ -5,6 +5,7 @@ pub mod meetings;
 pub mod recording_processing;
 pub mod recordings;
 pub mod room_files;
+pub mod room_streams;
 pub mod rooms;
 pub mod sessions;
 pub mod storage;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(recordings::RecordingsProjection),
         Arc::new(storage::StorageProjection),
         Arc::new(room_files::RoomFilesProjection),
+        Arc::new(room_streams::RoomStreamsProjection),
         Arc::new(recording_processing::RecordingProcessingProjection),
         Arc::new(sessions::SessionsProjection),
         Arc::new(audit::AuditProjection),

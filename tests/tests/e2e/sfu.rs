@@ -164,5 +164,31 @@ async fn a_browser_sees_and_hears_another_through_the_sfu() {
         Some(&("RoomStreamUnpublished".to_owned(), id, none)),
         "{types:?}"
     );
+    // The room's read model shows the stream's life to its host (GraphQL).
+    let query = "query($id: ID!) { room(id: $id) { streams { id ownerId publishedAt unpublishedAt subscribers peakSubscribers } } }";
+    let mut streams = serde_json::Value::Null;
+    for _ in 0..100 {
+        let r = app
+            .client
+            .post(format!("{}/graphql", app.base))
+            .bearer_auth(&host)
+            .json(&serde_json::json!({ "query": query, "variables": { "id": room } }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), 200);
+        let body: serde_json::Value = r.json().await.expect("json");
+        streams = body["data"]["room"]["streams"].clone();
+        if streams[0]["unpublishedAt"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(streams.as_array().map(Vec::len), Some(1), "{streams}");
+    assert_eq!(streams[0]["id"], published);
+    assert_eq!(streams[0]["peakSubscribers"], 1, "{streams}");
+    assert_eq!(streams[0]["subscribers"], 0, "{streams}");
+    assert!(streams[0]["publishedAt"].is_string(), "{streams}");
+    assert!(streams[0]["unpublishedAt"].is_string(), "{streams}");
     app.stop().await;
 }
