@@ -246,6 +246,63 @@ async fn fifty_concurrent_appenders_lose_no_update(backend: Backend) {
     backend.cleanup(store).await;
 }
 
+/// Appends made at the same moment (which a backend may write together, as
+/// PostgreSQL's and SQLite's group commits do) each keep their own outcome.
+async fn concurrent_appends_keep_their_own_outcomes(backend: Backend) {
+    let store = backend.open().await;
+    let run = Uuid::now_v7();
+    let mut tasks = Vec::new();
+    for n in 0..96u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let stream = format!("own-{run}-{n}");
+            // Every third one expects a version its new stream does not have.
+            let expected = if n % 3 == 2 {
+                ExpectedVersion::Exact(3)
+            } else {
+                ExpectedVersion::NoStream
+            };
+            let events = vec![event("Own", n), event("Own", n + 1_000)];
+            let first = store
+                .append_to_stream(&stream, expected, events.clone())
+                .await;
+            // A retry of a landed append returns its result again.
+            let again = match &first {
+                Ok(_) => Some(store.append_to_stream(&stream, expected, events).await),
+                Err(_) => None,
+            };
+            (n, first, again)
+        }));
+    }
+    let mut landed = 0;
+    for task in tasks {
+        let (n, first, again) = task.await.unwrap();
+        if n % 3 == 2 {
+            assert!(
+                matches!(
+                    first,
+                    Err(StoreError::WrongExpectedVersion { actual: -1, .. })
+                ),
+                "{n}: {first:?}"
+            );
+            continue;
+        }
+        let first = first.unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert_eq!(first.stream_version, 1);
+        assert_eq!(first.last_position - first.first_position, 1);
+        let again = again.expect("retried").expect("retry");
+        assert_eq!(again.first_position, first.first_position, "{n}");
+        landed += 1;
+    }
+    assert_eq!(landed, 64);
+    let mut events = all_events(&store).await;
+    events.retain(|e| e.stream_id.starts_with(&format!("own-{run}-")));
+    assert_eq!(events.len(), 128);
+    let report = verify_log(store.as_ref(), |_, _| {}).await.expect("verify");
+    assert!(report.is_clean(), "{:?}", report.findings);
+    backend.cleanup(store).await;
+}
+
 async fn a_retried_append_lands_once(backend: Backend) {
     let store = backend.open().await;
     let s = format!("retry-{}", Uuid::now_v7());
@@ -529,6 +586,7 @@ macro_rules! conformance {
             case!(expected_version_conflicts);
             case!(invalid_appends_are_refused);
             case!(fifty_concurrent_appenders_lose_no_update);
+            case!(concurrent_appends_keep_their_own_outcomes);
             case!(a_retried_append_lands_once);
             case!(streams_read_in_both_directions);
             case!(the_log_reads_from_any_position);

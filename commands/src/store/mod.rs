@@ -15,6 +15,7 @@
 pub mod chain;
 pub mod kurrent;
 pub mod postgres;
+mod postgres_group;
 pub mod sqlite;
 mod subscription;
 pub mod verify;

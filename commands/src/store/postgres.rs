@@ -4,8 +4,8 @@
 //! `sql/postgres.sql`): it reads the stream's head without a lock, checks the
 //! expected version and idempotency, chains the hashes and inserts the events (the
 //! unique stream-version index settles two appenders racing for the same version),
-//! in one round trip, so
-//! concurrent appenders to different streams share PostgreSQL's group commit.
+//! in one round trip. Appends waiting at the same moment are written in one
+//! transaction (`postgres_group`), so concurrent appenders share one commit.
 //!
 //! Positions come from transaction ids, and readers stop below the oldest running
 //! transaction: an event whose transaction commits late can never appear behind a
@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Acquire, Row};
 use tokio::sync::watch;
 
 use super::{
@@ -25,6 +25,8 @@ use super::{
     Position, ReadDirection, RecordedEvent, StoreError, StreamFrom, StreamHead, SubscriptionStart,
     read_stream_sql, subscription, to_i64, to_u64, validate_append,
 };
+
+use super::postgres_group::{GroupCommit, Written};
 
 const SCHEMA: &str = include_str!("sql/postgres.sql");
 /// Attempts of an unconditional append that keeps losing races for its stream.
@@ -41,6 +43,7 @@ pub struct PostgresEventStore {
 struct Inner {
     pool: PgPool,
     head: watch::Sender<Position>,
+    group: GroupCommit,
 }
 
 impl PostgresEventStore {
@@ -67,8 +70,9 @@ impl PostgresEventStore {
             .await?;
         created?;
         let (head, _) = watch::channel(0);
+        let group = GroupCommit::start(pool.clone());
         Ok(Self {
-            inner: Arc::new(Inner { pool, head }),
+            inner: Arc::new(Inner { pool, head, group }),
         })
     }
 
@@ -88,7 +92,34 @@ impl PostgresEventStore {
         expected: ExpectedVersion,
         events: &[NewEvent],
     ) -> Result<AppendResult, StoreError> {
+        let append = PreparedAppend::new(stream, expected, events)?;
+        append.alone(conn).await
+    }
+}
+
+/// An append in the columns the SQL functions take.
+pub(super) struct PreparedAppend {
+    pub(super) stream: String,
+    pub(super) expected: ExpectedVersion,
+    pub(super) expected_code: i64,
+    pub(super) ids: Vec<uuid::Uuid>,
+    pub(super) types: Vec<String>,
+    pub(super) schema_versions: Vec<i32>,
+    pub(super) data: Vec<String>,
+    pub(super) metadata: Vec<String>,
+}
+
+/// What `altegon_append_events` answers: status, the stream's version, positions.
+pub(super) type AppendRow = (String, i64, Option<i64>, Option<i64>);
+
+impl PreparedAppend {
+    fn new(
+        stream: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<Self, StoreError> {
         validate_append(stream, events)?;
+        // -1 any, -2 no stream, -3 stream exists, n exact (as the SQL function reads it).
         let expected_code: i64 = match expected {
             ExpectedVersion::Any => -1,
             ExpectedVersion::NoStream => -2,
@@ -96,27 +127,38 @@ impl PostgresEventStore {
             ExpectedVersion::Exact(v) => i64::try_from(v)
                 .map_err(|_| StoreError::InvalidAppend("expected version out of range".into()))?,
         };
-        let ids: Vec<_> = events.iter().map(|e| e.event_id).collect();
-        let types: Vec<_> = events.iter().map(|e| e.event_type.as_str()).collect();
         let schema_versions = events
             .iter()
             .map(|e| i32::try_from(e.schema_version))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| StoreError::InvalidAppend("schema version out of range".into()))?;
-        let data: Vec<_> = events.iter().map(|e| e.data.to_string()).collect();
-        let metadata: Vec<_> = events.iter().map(|e| e.metadata.to_string()).collect();
+        Ok(Self {
+            stream: stream.to_owned(),
+            expected,
+            expected_code,
+            ids: events.iter().map(|e| e.event_id).collect(),
+            types: events.iter().map(|e| e.event_type.clone()).collect(),
+            schema_versions,
+            data: events.iter().map(|e| e.data.to_string()).collect(),
+            metadata: events.iter().map(|e| e.metadata.to_string()).collect(),
+        })
+    }
+
+    /// Appends in its own statement on `conn`; a race lost to another appender
+    /// is settled by looking at what that one wrote.
+    pub(super) async fn alone(&self, conn: &mut PgConnection) -> Result<AppendResult, StoreError> {
         let called =
             sqlx::query_as("SELECT * FROM altegon_append_events($1, $2, $3, $4, $5, $6, $7)")
-                .bind(stream)
-                .bind(expected_code)
-                .bind(&ids)
-                .bind(&types)
-                .bind(&schema_versions)
-                .bind(&data)
-                .bind(&metadata)
+                .bind(&self.stream)
+                .bind(self.expected_code)
+                .bind(&self.ids)
+                .bind(&self.types)
+                .bind(&self.schema_versions)
+                .bind(&self.data)
+                .bind(&self.metadata)
                 .fetch_one(&mut *conn)
                 .await;
-        let (status, current, first, last): (String, i64, Option<i64>, Option<i64>) = match called {
+        let row: AppendRow = match called {
             Ok(row) => row,
             // Another appender took the same version (or stored the same ids) first.
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {
@@ -124,13 +166,21 @@ impl PostgresEventStore {
                     "SELECT * FROM altegon_earlier_append($1, $2, \
                      (SELECT COALESCE(max(version), -1) FROM event_streams WHERE stream_id = $1))",
                 )
-                .bind(stream)
-                .bind(&ids)
+                .bind(&self.stream)
+                .bind(&self.ids)
                 .fetch_one(&mut *conn)
                 .await?
             }
             Err(e) => return Err(e.into()),
         };
+        self.result(row)
+    }
+
+    /// The append's result from its row.
+    pub(super) fn result(
+        &self,
+        (status, current, first, last): AppendRow,
+    ) -> Result<AppendResult, StoreError> {
         match (status.as_str(), first, last) {
             ("ok" | "duplicate", Some(first), Some(last)) => Ok(AppendResult {
                 stream_version: to_u64(current),
@@ -138,8 +188,8 @@ impl PostgresEventStore {
                 last_position: to_u64(last),
             }),
             ("wrong_version", _, _) => Err(StoreError::WrongExpectedVersion {
-                stream: stream.to_owned(),
-                expected,
+                stream: self.stream.clone(),
+                expected: self.expected,
                 actual: current,
             }),
             ("id_reused", _, _) => Err(StoreError::EventIdReused),
@@ -162,11 +212,18 @@ impl EventStore for PostgresEventStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        let mut conn = self.inner.pool.acquire().await?;
+        let append = Arc::new(PreparedAppend::new(stream, expected, &events)?);
         let mut attempts = 0;
         let result = loop {
             attempts += 1;
-            match Self::append_in(conn.acquire().await?, stream, expected, &events).await {
+            let outcome = match self.inner.group.write(append.clone()).await {
+                Written::Done(result) => result,
+                Written::Alone => {
+                    let mut conn = self.inner.pool.acquire().await?;
+                    append.alone(&mut conn).await
+                }
+            };
+            match outcome {
                 // Lost a race for the next version: without a version to hold to, try again.
                 Err(StoreError::WrongExpectedVersion { actual, .. })
                     if attempts < MAX_RACE_RETRIES

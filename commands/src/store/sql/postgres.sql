@@ -107,6 +107,51 @@ BEGIN
 END;
 $fn$;
 
+-- Several appends in the caller's transaction, in order (group commit: one
+-- commit for all). p_counts[k] events of the flattened arrays belong to append k.
+-- Each append runs in its own subtransaction: one that loses a race for its
+-- stream's next version (unique violation) is undone alone, reported as 'race',
+-- and the others stand. Callers keep batches under 64 appends, PostgreSQL's cache
+-- of subtransaction ids per transaction, so that snapshots stay cheap.
+CREATE OR REPLACE FUNCTION altegon_append_batch(
+    p_streams TEXT[],
+    p_expected BIGINT[],
+    p_counts INT[],
+    p_ids UUID[],
+    p_types TEXT[],
+    p_schema_versions INT[],
+    p_data TEXT[],
+    p_metadata TEXT[]
+)
+RETURNS TABLE (status TEXT, current_version BIGINT, first_position BIGINT, last_position BIGINT)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_from INT := 1;
+    v_to   INT;
+    r      RECORD;
+BEGIN
+    FOR k IN 1..cardinality(p_streams) LOOP
+        v_to := v_from + p_counts[k] - 1;
+        BEGIN
+            SELECT * INTO r FROM altegon_append_events(
+                p_streams[k], p_expected[k], p_ids[v_from:v_to], p_types[v_from:v_to],
+                p_schema_versions[v_from:v_to], p_data[v_from:v_to], p_metadata[v_from:v_to]);
+            status := r.status;
+            current_version := r.current_version;
+            first_position := r.first_position;
+            last_position := r.last_position;
+        EXCEPTION WHEN unique_violation THEN
+            status := 'race';
+            current_version := NULL;
+            first_position := NULL;
+            last_position := NULL;
+        END;
+        RETURN NEXT;
+        v_from := v_to + 1;
+    END LOOP;
+END;
+$fn$;
+
 -- When the ids of an append are already stored: 'duplicate' with the earlier
 -- result if they are exactly that append, 'id_reused' if only some are, and
 -- otherwise 'wrong_version' at the stream's version p_current.
