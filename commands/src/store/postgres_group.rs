@@ -113,6 +113,9 @@ async fn write_batches(pool: PgPool, waiting: Arc<Mutex<mpsc::Receiver<Queued>>>
     }
 }
 
+/// A row of `altegon_append_batch`: as [`AppendRow`], with no version for a race.
+type BatchRow = (String, Option<i64>, Option<i64>, Option<i64>);
+
 /// One statement (its own transaction) for the whole batch.
 async fn write_batch(pool: &PgPool, batch: &[Queued]) -> Result<Vec<AppendRow>, StoreError> {
     let appends = || batch.iter().map(|q| &q.append);
@@ -135,7 +138,7 @@ async fn write_batch(pool: &PgPool, batch: &[Queued]) -> Result<Vec<AppendRow>, 
     let metadata: Vec<&str> = appends()
         .flat_map(|a| a.metadata.iter().map(String::as_str))
         .collect();
-    let rows: Vec<(String, Option<i64>, Option<i64>, Option<i64>)> =
+    let rows: Vec<BatchRow> =
         sqlx::query_as("SELECT * FROM altegon_append_batch($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(&streams)
             .bind(&expected)
