@@ -160,8 +160,7 @@ impl Server {
             )
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|s| *s).await;
-                relay.room_data.1.close().await;
-                relay.meet_api.1.close().await;
+                relay.close().await;
             })
             .await;
             recording.finish().await;

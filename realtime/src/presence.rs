@@ -135,6 +135,28 @@ impl Presence {
         Ok(session)
     }
 
+    /// The server is stopping: every account seated here leaves its room's
+    /// session now (also those waiting out their grace period), so that sessions
+    /// do not stay open across a restart.
+    pub async fn leave_everyone(&self) {
+        let mut rooms = self.rooms.lock().await;
+        for (room, seats) in rooms.drain() {
+            let Some(session) = seats.session else {
+                continue;
+            };
+            for user in seats.sockets.into_keys() {
+                let caller = Caller {
+                    user_id: user,
+                    is_admin: false,
+                };
+                match leave_session(&self.bus, &context(user), session, caller).await {
+                    Ok(_) | Err(CommandError::Rejected(_)) => {}
+                    Err(e) => tracing::warn!(error = %e, %room, %user, "recording a leave failed"),
+                }
+            }
+        }
+    }
+
     /// A socket left: once the account has no socket in the room for the grace
     /// period, it leaves the session.
     pub fn depart(self: &Arc<Self>, room: RoomId, user: UserId) {

@@ -191,10 +191,16 @@ impl Shared {
         }
     }
 
+    /// The room data socket's sockets, until it has closed (the server is
+    /// stopping; socketioxide's shortcuts on the socket would panic then).
+    pub(crate) fn room_sockets(&self) -> Option<socketioxide::operators::BroadcastOperators> {
+        self.io.get()?.of("/")
+    }
+
     /// Sends a message to every socket of the room on this process, of either kind.
     pub(crate) async fn emit_here(&self, room: RoomId, relayed: Relayed) {
-        if let Some(io) = self.io.get() {
-            let _ = io
+        if let Some(sockets) = self.room_sockets() {
+            let _ = sockets
                 .to(room_name(room))
                 .emit(relayed.event.as_str(), &relayed.payload)
                 .await;
@@ -445,6 +451,14 @@ impl RoomRelay {
 }
 
 impl RoomRelay {
+    /// Closes both sockets and records every participant of this process as
+    /// having left: the server is stopping.
+    pub async fn close(&self) {
+        self.room_data.1.clone().close().await;
+        self.meet_api.1.clone().close().await;
+        self.shared.presence.leave_everyone().await;
+    }
+
     /// `GET /ws`: the same room messages as JSON frames, for clients without
     /// Socket.IO.
     pub fn websocket_router(&self) -> axum::Router {
@@ -797,8 +811,8 @@ pub(crate) fn disconnect_removed(shared: &Shared, removed: Vec<String>, payload:
             let _ = kick.send(());
             continue;
         }
-        if let (Some(io), Ok(id)) = (shared.io.get(), sid.parse())
-            && let Some(socket) = io.get_socket(id)
+        if let (Some(sockets), Ok(id)) = (shared.room_sockets(), sid.parse())
+            && let Some(socket) = sockets.get_socket(id)
         {
             let _ = socket.emit("remove-participant", payload);
             let _ = socket.disconnect();
@@ -839,10 +853,10 @@ fn handle(
 /// had sent it: a room message when its JSON names one in `type`, otherwise
 /// `stream-data` `{ type, id, msg }` (the stream and what was sent) for the room.
 pub(crate) fn channel_message(shared: &Arc<Shared>, socket: &str, stream: &str, text: &str) {
-    let (Some(io), Ok(sid)) = (shared.io.get(), socket.parse()) else {
+    let (Some(sockets), Ok(sid)) = (shared.room_sockets(), socket.parse()) else {
         return;
     };
-    let Some(s) = io.get_socket(sid) else {
+    let Some(s) = sockets.get_socket(sid) else {
         return;
     };
     let (Some(access), Some(outbox)) = (

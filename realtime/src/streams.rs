@@ -101,9 +101,6 @@ impl Streams {
     /// Turns the SFU's connected and closed peers into `stream-added` and
     /// `stream-removed` for the rooms, and passes on data channel messages.
     pub(crate) async fn follow(self: Arc<Self>, shared: Arc<Shared>) {
-        let Some(io) = shared.io.get().cloned() else {
-            return;
-        };
         let mut events = self.sfu.events();
         loop {
             let event = match events.recv().await {
@@ -127,7 +124,9 @@ impl Streams {
                 self.record(room, user, command).await;
             }
             if let Some((room, event, payload)) = announce {
-                let _ = io.to(room_name(room)).emit(event, &payload).await;
+                if let Some(sockets) = shared.room_sockets() {
+                    let _ = sockets.to(room_name(room)).emit(event, &payload).await;
+                }
             }
         }
     }

@@ -121,8 +121,11 @@ async fn broadcast(
     event: &str,
     payload: Value,
 ) {
-    if let Some(io) = shared.io.get() {
-        let _ = io.to(room_name(access.room_id)).emit(event, &payload).await;
+    if let Some(sockets) = shared.room_sockets() {
+        let _ = sockets
+            .to(room_name(access.room_id))
+            .emit(event, &payload)
+            .await;
     }
     shared.publish(
         access.room_id,

@@ -667,3 +667,54 @@ async fn reports_match_on_postgresql_too() {
     }
     app.stop().await;
 }
+
+/// A participant still connected when the server stops gracefully is recorded
+/// as having left, and the session ends: it does not stay open across a restart.
+#[tokio::test]
+async fn a_graceful_stop_records_everyone_connected_as_left() {
+    use futures::StreamExt;
+
+    let mut app = TestApp::start(Log::Sqlite).await;
+    let (_, host) = app.user("host@example.com").await;
+    let room = app.room(&host, false).await;
+    let token = app.room_token(&host, &room).await;
+    let url = format!("{}/ws?token={token}", app.base.replacen("http", "ws", 1));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("websocket");
+    let session = loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("room_connected in time")
+            .expect("a frame")
+            .expect("a readable frame");
+        let Ok(text) = frame.to_text() else { continue };
+        let frame: Value = serde_json::from_str(text).unwrap_or_default();
+        if frame["event"] == "room_connected" {
+            break frame["data"]["sessionId"]
+                .as_str()
+                .expect("a session")
+                .to_owned();
+        }
+    };
+
+    app.restart().await;
+    drop(socket);
+    let types: Vec<String> = app
+        .stream_events(&format!("session-{session}"))
+        .await
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "SessionStarted",
+            "ParticipantJoined",
+            "ParticipantLeft",
+            "SessionEnded"
+        ],
+        "{types:?}"
+    );
+    app.stop().await;
+}
