@@ -270,6 +270,34 @@ impl Network {
     }
 }
 
+/// A connected publisher (of [`Network::publish`]) and subscriber of stream `camera`.
+struct Connected {
+    publisher: usize,
+    publisher_peer: PeerId,
+    audio: Mid,
+    video: Mid,
+    subscriber: usize,
+    subscriber_peer: PeerId,
+}
+
+impl Network {
+    /// A publisher of `camera` and a subscriber, both connected.
+    fn connect_pair(&mut self) -> Connected {
+        let (publisher, publisher_peer, audio, video) = self.publish("10.0.0.2:1000", "camera");
+        self.run_until(Duration::from_secs(5), |n| n.connected(publisher));
+        let (subscriber, subscriber_peer) = self.subscribe("10.0.0.3:1000", "camera");
+        self.run_until(Duration::from_secs(5), |n| n.connected(subscriber));
+        Connected {
+            publisher,
+            publisher_peer,
+            audio,
+            video,
+            subscriber,
+            subscriber_peer,
+        }
+    }
+}
+
 /// Hands a datagram from the SFU to the client it is for.
 fn deliver(clients: &mut [Client], now: Instant, d: Datagram) {
     let Some(client) = clients.iter_mut().find(|c| c.address == d.destination) else {
@@ -315,10 +343,13 @@ fn is_keyframe_request(e: &Event) -> bool {
 #[test]
 fn a_subscriber_receives_the_publishers_audio_and_video_unchanged() {
     let mut net = Network::new();
-    let (publisher, _, audio, video) = net.publish("10.0.0.2:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(publisher));
-    let (subscriber, _) = net.subscribe("10.0.0.3:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(subscriber));
+    let Connected {
+        publisher,
+        audio,
+        video,
+        subscriber,
+        ..
+    } = net.connect_pair();
     assert_eq!(net.sfu.subscriber_count("camera"), 1);
 
     net.run_for(Duration::from_secs(2), |n, ms| {
@@ -376,10 +407,13 @@ fn a_subscriber_joining_asks_the_publisher_for_a_keyframe() {
 #[test]
 fn packets_lost_on_the_way_to_a_subscriber_are_sent_again() {
     let mut net = Network::new();
-    let (publisher, _, audio, video) = net.publish("10.0.0.2:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(publisher));
-    let (subscriber, _) = net.subscribe("10.0.0.3:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(subscriber));
+    let Connected {
+        publisher,
+        audio,
+        video,
+        subscriber,
+        ..
+    } = net.connect_pair();
     net.run_for(Duration::from_millis(200), |n, ms| {
         n.send_media(publisher, audio, video, ms)
     });
@@ -414,10 +448,11 @@ fn packets_lost_on_the_way_to_a_subscriber_are_sent_again() {
 #[test]
 fn unpublishing_closes_the_stream_for_its_subscribers() {
     let mut net = Network::new();
-    let (publisher, publisher_peer, _, _) = net.publish("10.0.0.2:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(publisher));
-    let (subscriber, subscriber_peer) = net.subscribe("10.0.0.3:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(subscriber));
+    let Connected {
+        publisher_peer,
+        subscriber_peer,
+        ..
+    } = net.connect_pair();
     assert!(
         net.sfu_events
             .contains(&SfuEvent::Connected(publisher_peer))
@@ -456,10 +491,13 @@ fn a_stream_has_one_publisher() {
 #[test]
 fn a_muted_publisher_is_not_heard_but_still_seen() {
     let mut net = Network::new();
-    let (publisher, _, audio, video) = net.publish("10.0.0.2:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(publisher));
-    let (subscriber, _) = net.subscribe("10.0.0.3:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(subscriber));
+    let Connected {
+        publisher,
+        audio,
+        video,
+        subscriber,
+        ..
+    } = net.connect_pair();
     net.run_for(Duration::from_millis(500), |n, ms| {
         n.send_media(publisher, audio, video, ms)
     });
@@ -667,10 +705,12 @@ fn h264_frame(n: u64, keyframe: bool) -> Vec<u8> {
 #[test]
 fn h264_video_is_forwarded_too() {
     let mut net = Network::new();
-    let (publisher, _, _, video) = net.publish("10.0.0.2:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(publisher));
-    let (subscriber, _) = net.subscribe("10.0.0.3:1000", "camera");
-    net.run_until(Duration::from_secs(5), |n| n.connected(subscriber));
+    let Connected {
+        publisher,
+        video,
+        subscriber,
+        ..
+    } = net.connect_pair();
 
     net.run_for(Duration::from_secs(2), |n, ms| {
         if ms.is_multiple_of(33) {

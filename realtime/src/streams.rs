@@ -123,10 +123,10 @@ impl Streams {
             if let Some((room, user, command)) = change {
                 self.record(room, user, command).await;
             }
-            if let Some((room, event, payload)) = announce {
-                if let Some(sockets) = shared.room_sockets() {
-                    let _ = sockets.to(room_name(room)).emit(event, &payload).await;
-                }
+            if let Some((room, event, payload)) = announce
+                && let Some(sockets) = shared.room_sockets()
+            {
+                let _ = sockets.to(room_name(room)).emit(event, &payload).await;
             }
         }
     }
