@@ -80,8 +80,11 @@ async fn create_and_list(base: &str, token: &str, host: &str, title: &str) -> us
 
 fn pg_server(dir: &std::path::Path, url: &str) -> ServerProcess {
     let mut cmd: Command = binary(dir);
+    // Small pools: tests running beside this one share the server's 100
+    // connections (each process also holds one per projection for its lock).
     cmd.env("ALTEGON_EVENT_STORE", url)
         .env("ALTEGON_DATABASE_URL", url)
+        .env("ALTEGON_PG_MAX_CONNECTIONS", "4")
         .env(
             "ALTEGON_JWT_SECRET",
             "a-shared-secret-of-at-least-32-characters",
