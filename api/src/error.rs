@@ -179,6 +179,7 @@ impl From<StoreError> for Error {
                 Error::Unavailable { retry_after: 1 }
             }
             StoreError::Corrupt(m) => Error::Internal(m),
+            StoreError::Closed => Error::Unavailable { retry_after: 1 },
         }
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use altegon_commands::CommandBus;
 use altegon_commands::pipeline::decode;
-use altegon_commands::store::{EventFilter, SubscriptionStart};
+use altegon_commands::store::{EventFilter, StoreError, SubscriptionStart};
 use altegon_domain::meeting::Meeting;
 use altegon_domain::recording::Recording;
 use altegon_domain::session::Session;
@@ -48,6 +48,7 @@ pub(crate) async fn push_room_events(shared: Arc<Shared>) {
     while let Some(next) = events.next().await {
         let recorded = match next {
             Ok(e) => e,
+            Err(StoreError::Closed) => return, // the server is stopping
             Err(e) => {
                 tracing::warn!(error = %e, "the room event feed stopped");
                 return;

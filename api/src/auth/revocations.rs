@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use altegon_commands::CommandContext;
 use altegon_commands::handlers::users::{revoke_all_tokens, revoke_token};
 use altegon_commands::pipeline::decode;
-use altegon_commands::store::{EventFilter, SharedEventStore, SubscriptionStart};
+use altegon_commands::store::{EventFilter, SharedEventStore, StoreError, SubscriptionStart};
 use altegon_domain::DomainEvent;
 use altegon_domain::UserId;
 use chrono::Utc;
@@ -124,6 +124,7 @@ impl Revocations {
                             this.apply(&event);
                         }
                     }
+                    Err(StoreError::Closed) => return, // the server is stopping
                     Err(e) => {
                         tracing::error!(error = %e, "following token revocations stopped");
                         return;

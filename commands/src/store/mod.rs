@@ -238,11 +238,17 @@ pub enum StoreError {
     /// Stored data does not have the expected form.
     #[error("corrupt event data: {0}")]
     Corrupt(String),
+    /// The store was closed: the process is stopping.
+    #[error("the event store is closed")]
+    Closed,
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        StoreError::Backend(e.to_string())
+        match e {
+            sqlx::Error::PoolClosed => StoreError::Closed,
+            e => StoreError::Backend(e.to_string()),
+        }
     }
 }
 
