@@ -275,10 +275,9 @@ impl Sfu {
         self.outbox.events.push_back(SfuEvent::Closed(removed.id));
         if let Role::Publisher { stream } = &removed.role {
             let stream = stream.clone();
-            let (gone, kept): (Vec<Peer>, Vec<Peer>) =
-                std::mem::take(&mut self.peers).into_iter().partition(
-                    |p| matches!(&p.role, Role::Subscriber { stream: s, .. } if *s == stream),
-                );
+            let (gone, kept): (Vec<Peer>, Vec<Peer>) = std::mem::take(&mut self.peers)
+                .into_iter()
+                .partition(|p| p.subscribes_to(&stream));
             self.peers = kept;
             for mut subscriber in gone {
                 subscriber.rtc.disconnect();
@@ -357,9 +356,7 @@ impl Sfu {
     /// host's mute controls. The publisher keeps sending; nobody hears it.
     pub fn set_audio_muted(&mut self, stream: &str, muted: bool) -> Result<(), SfuError> {
         let publisher = self
-            .peers
-            .iter_mut()
-            .find(|p| matches!(&p.role, Role::Publisher { stream: s } if s == stream))
+            .publisher_mut(stream)
             .ok_or_else(|| SfuError::UnknownStream(stream.to_owned()))?;
         publisher.audio_muted = muted;
         Ok(())
@@ -369,14 +366,16 @@ impl Sfu {
     pub fn subscriber_count(&self, stream: &str) -> usize {
         self.peers
             .iter()
-            .filter(|p| matches!(&p.role, Role::Subscriber { stream: s, .. } if s == stream))
+            .filter(|p| p.subscribes_to(stream))
             .count()
     }
 
     fn publisher_of(&self, stream: &str) -> Option<&Peer> {
-        self.peers
-            .iter()
-            .find(|p| matches!(&p.role, Role::Publisher { stream: s } if s == stream))
+        self.peers.iter().find(|p| p.publishes(stream))
+    }
+
+    fn publisher_mut(&mut self, stream: &str) -> Option<&mut Peer> {
+        self.peers.iter_mut().find(|p| p.publishes(stream))
     }
 
     /// Polls the peers that had input until none has output left, passing media
@@ -480,12 +479,6 @@ impl Sfu {
                 publisher.request_keyframe(data.mid, Some(rid), KeyframeRequestKind::Fir, now);
             }
         }
-    }
-
-    fn publisher_mut(&mut self, stream: &str) -> Option<&mut Peer> {
-        self.peers
-            .iter_mut()
-            .find(|p| matches!(&p.role, Role::Publisher { stream: s } if s == stream))
     }
 }
 

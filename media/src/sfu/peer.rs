@@ -131,6 +131,16 @@ impl Peer {
         }
     }
 
+    /// Whether this connection publishes `stream`.
+    pub(super) fn publishes(&self, stream: &str) -> bool {
+        matches!(&self.role, Role::Publisher { stream: s } if s == stream)
+    }
+
+    /// Whether this connection is a subscription to `stream`.
+    pub(super) fn subscribes_to(&self, stream: &str) -> bool {
+        matches!(&self.role, Role::Subscriber { stream: s, .. } if s == stream)
+    }
+
     /// The kind of the publisher's track `mid`.
     pub(super) fn kind_of(&self, mid: Mid) -> Option<MediaKind> {
         self.tracks_in.iter().find(|t| t.mid == mid).map(|t| t.kind)
