@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use altegon_media::sfu::{Datagram, PeerId, Sfu, SfuEvent};
+use str0m::change::{SdpOffer, SdpPendingOffer};
 use str0m::channel::ChannelId;
 use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind, Mid, Rid, Simulcast, SimulcastLayer};
@@ -99,13 +100,25 @@ impl Network {
         let audio = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
         let video = change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
         let (offer, pending) = change.apply().unwrap();
+        let peer = self.offer_to_publish(c, stream, offer, pending);
+        (c, peer, audio, video)
+    }
+
+    /// Sends client `c`'s publishing offer to the SFU and takes its answer.
+    fn offer_to_publish(
+        &mut self,
+        c: usize,
+        stream: &str,
+        offer: SdpOffer,
+        pending: SdpPendingOffer,
+    ) -> PeerId {
         let (peer, answer) = self.sfu.publish(self.now, stream, offer).unwrap();
         self.clients[c]
             .rtc
             .sdp_api()
             .accept_answer(pending, answer)
             .unwrap();
-        (c, peer, audio, video)
+        peer
     }
 
     /// A publisher of one Opus track and one VP8 track in two simulcast layers,
@@ -125,12 +138,7 @@ impl Network {
             Some(layers),
         );
         let (offer, pending) = change.apply().unwrap();
-        let (_, answer) = self.sfu.publish(self.now, stream, offer).unwrap();
-        self.clients[c]
-            .rtc
-            .sdp_api()
-            .accept_answer(pending, answer)
-            .unwrap();
+        self.offer_to_publish(c, stream, offer, pending);
         (c, audio, video)
     }
 
@@ -140,12 +148,7 @@ impl Network {
         let mut change = self.clients[c].rtc.sdp_api();
         let channel = change.add_channel("data".into());
         let (offer, pending) = change.apply().unwrap();
-        let (peer, answer) = self.sfu.publish(self.now, stream, offer).unwrap();
-        self.clients[c]
-            .rtc
-            .sdp_api()
-            .accept_answer(pending, answer)
-            .unwrap();
+        let peer = self.offer_to_publish(c, stream, offer, pending);
         (c, peer, channel)
     }
 
