@@ -286,12 +286,32 @@ pub(crate) struct Refusal {
     pub(crate) error: String,
 }
 
+/// What a socket past its message rate is told.
+pub(crate) const SLOW_DOWN: &str = "too many messages; slow down";
+
+impl Refusal {
+    fn too_large(max_message_bytes: usize) -> Self {
+        Self {
+            status: 413,
+            error: format!("messages may have at most {max_message_bytes} bytes"),
+        }
+    }
+}
+
 impl Bucket {
     pub(crate) fn new(per_second: u32) -> Self {
         Self {
             tokens: f64::from(per_second) * 2.0,
             last: Instant::now(),
         }
+    }
+
+    /// Takes one message from a socket's shared bucket; `false` past its rate.
+    pub(crate) fn take_from(bucket: &Mutex<Bucket>, per_second: u32) -> bool {
+        bucket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take(per_second)
     }
 
     pub(crate) fn take(&mut self, per_second: u32) -> bool {
@@ -668,22 +688,12 @@ pub(crate) fn check(
 ) -> Result<(Option<Keep>, Vec<String>), Refusal> {
     let size = serde_json::to_vec(payload).map_or(usize::MAX, |v| v.len());
     if size > shared.settings.max_message_bytes {
-        return Err(Refusal {
-            status: 413,
-            error: format!(
-                "messages may have at most {} bytes",
-                shared.settings.max_message_bytes
-            ),
-        });
+        return Err(Refusal::too_large(shared.settings.max_message_bytes));
     }
-    let within_rate = bucket
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take(shared.settings.messages_per_second);
-    if !within_rate {
+    if !Bucket::take_from(bucket, shared.settings.messages_per_second) {
         return Err(Refusal {
             status: 429,
-            error: "too many messages; slow down".into(),
+            error: SLOW_DOWN.into(),
         });
     }
     let allowed = match message.sender {
@@ -869,11 +879,8 @@ pub(crate) fn channel_message(shared: &Arc<Shared>, socket: &str, stream: &str, 
         return;
     };
     if text.len() > shared.settings.max_message_bytes {
-        let error = format!(
-            "messages may have at most {} bytes",
-            shared.settings.max_message_bytes
-        );
-        refuse(&s, stream_data.name, 413, &error);
+        let refusal = Refusal::too_large(shared.settings.max_message_bytes);
+        refuse(&s, stream_data.name, refusal.status, &refusal.error);
         return;
     }
     let value: Value =

@@ -211,12 +211,10 @@ impl Streams {
                     let access = access.clone();
                     async move {
                         let payload = payload.unwrap_or(Value::Null);
-                        let within_rate =
-                            s.extensions.get::<Arc<Mutex<Bucket>>>().is_none_or(|b| {
-                                b.lock()
-                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                    .take(per_second)
-                            });
+                        let within_rate = s
+                            .extensions
+                            .get::<Arc<Mutex<Bucket>>>()
+                            .is_none_or(|b| Bucket::take_from(&b, per_second));
                         let answered = if within_rate {
                             handler(&streams, &s, &access, &payload).await
                         } else {
@@ -502,7 +500,7 @@ enum Refusal {
     Full(&'static str, u32),
     #[error("one connection may hold at most {1} {0}")]
     PerSocket(&'static str, usize),
-    #[error("too many messages; slow down")]
+    #[error("{}", crate::relay::SLOW_DOWN)]
     Flood,
     #[error("{0}")]
     Sfu(#[from] SfuServerError),
