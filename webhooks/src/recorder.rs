@@ -24,14 +24,8 @@ impl Recorder {
     pub(crate) fn spawn(db: ReadDb) -> Self {
         let (jobs, mut queue) = mpsc::channel::<Job>(1024);
         tokio::spawn(async move {
-            while let Some(first) = queue.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_ROUNDS_PER_COMMIT {
-                    match queue.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
-                }
+            let mut batch = Vec::with_capacity(MAX_ROUNDS_PER_COMMIT);
+            while queue.recv_many(&mut batch, MAX_ROUNDS_PER_COMMIT).await > 0 {
                 let records: Vec<AttemptRecord> = batch
                     .iter()
                     .flat_map(|(records, _)| records.iter().cloned())
@@ -39,7 +33,7 @@ impl Recorder {
                 let result = store::record_attempts(db.pool(), db.begin_write(), &records)
                     .await
                     .map_err(|e| e.to_string());
-                for (_, done) in batch {
+                for (_, done) in batch.drain(..) {
                     let _ = done.send(result.clone());
                 }
             }

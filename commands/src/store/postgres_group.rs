@@ -66,20 +66,11 @@ impl GroupCommit {
 
 async fn write_batches(pool: PgPool, waiting: Arc<Mutex<mpsc::Receiver<Queued>>>) {
     loop {
-        let mut batch = {
-            let mut waiting = waiting.lock().await;
-            let Some(first) = waiting.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match waiting.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
-            }
-            batch
-        };
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        // Every append waiting, up to MAX_BATCH; none only once the store is gone.
+        if waiting.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
         if let [queued] = batch.as_slice() {
             let written = match pool.acquire().await {
                 Ok(mut conn) => Written::Done(queued.append.alone(&mut conn).await),

@@ -215,14 +215,8 @@ async fn run_writer(
         data_version: None,
     };
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = requests.recv().await {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match requests.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
+    // Every append waiting, up to MAX_BATCH; none only once the store is gone.
+    while requests.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let outcomes = match writer.write_batch(&batch, false).await {
             Ok(outcomes) => outcomes,
             Err(e) => {
