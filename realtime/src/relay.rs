@@ -314,7 +314,7 @@ impl Bucket {
             .take(per_second)
     }
 
-    pub(crate) fn take(&mut self, per_second: u32) -> bool {
+    fn take(&mut self, per_second: u32) -> bool {
         let rate = f64::from(per_second);
         let now = Instant::now();
         self.tokens =
@@ -773,7 +773,7 @@ pub(crate) fn check(
 
 /// Whether a mute message mutes (the default) or unmutes: a boolean `mute`,
 /// `muted` or `isMuted` at the top or inside `msg`.
-pub(crate) fn mute_wish(payload: &Value) -> bool {
+fn mute_wish(payload: &Value) -> bool {
     [Some(payload), payload.get("msg")]
         .into_iter()
         .flatten()
@@ -786,7 +786,7 @@ pub(crate) fn mute_wish(payload: &Value) -> bool {
 /// Whether a `recording` message turns recording on or off, when it says: a
 /// boolean `recording`/`isRecording`/`enabled`, or a `status`/`action`/`msg` of
 /// start/started/on or stop/stopped/off, at the top or inside `msg`.
-pub(crate) fn recording_wish(payload: &Value) -> Option<bool> {
+fn recording_wish(payload: &Value) -> Option<bool> {
     let places = [Some(payload), payload.get("msg")];
     for place in places.into_iter().flatten() {
         for name in ["recording", "isRecording", "enabled"] {
