@@ -67,7 +67,7 @@ impl SfuHandle {
         self.address
     }
 
-    /// Connected and closed peers, for the signaling layer.
+    /// Connected and closed peers and data channel text, for the signaling layer.
     pub fn events(&self) -> broadcast::Receiver<SfuEvent> {
         self.events.subscribe()
     }
