@@ -6,6 +6,12 @@ use altegon_api::cli::{self, Cli};
 use altegon_api::config::Config;
 use clap::Parser;
 
+/// mimalloc rather than the system allocator: a request allocates and frees many
+/// small buffers across worker threads, where glibc's malloc spent about a sixth
+/// of the server's CPU time under load (`docs/benchmarks.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     altegon_api::install_crypto_provider();
     let cli = Cli::parse();

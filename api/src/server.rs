@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::recording_server::{RecordingServer, RecordingServerParts};
-use crate::state::AppState;
+use crate::state::{AppState, ServerState};
 use crate::stores::open_event_store;
 
 /// A running server.
@@ -77,7 +77,7 @@ impl Server {
         // Every revocation is known before the first request is answered.
         let revocations = crate::auth::Revocations::new(max_token_ttl(&config));
         revocations.follow(store.clone()).await?;
-        let state = AppState {
+        let state: AppState = Arc::new(ServerState {
             config: Arc::new(config.clone()),
             bus: CommandBus::new(store.clone()),
             store: store.clone(),
@@ -92,7 +92,7 @@ impl Server {
             webhooks,
             rate_limiter: crate::rate_limit::RateLimiter::from_config(&config).await?,
             revocations,
-        };
+        });
         let state_blobs = state.blobs.backend_name();
         let sfu = match config.sfu_listen {
             Some(listen) => Some(

@@ -12,9 +12,12 @@ use altegon_projections::ProjectionEngine;
 use crate::auth::JwtKeys;
 use crate::config::Config;
 
-/// Shared, cheaply cloned application state.
-#[derive(Clone)]
-pub struct AppState {
+/// What every handler can reach, shared: the middleware layers and extractors
+/// clone it several times a request.
+pub type AppState = Arc<ServerState>;
+
+/// The server's shared parts.
+pub struct ServerState {
     /// The loaded configuration.
     pub config: Arc<Config>,
     /// The event log.
@@ -45,10 +48,15 @@ pub struct AppState {
     pub rate_limiter: crate::rate_limit::RateLimiter,
 }
 
-impl AppState {
+impl ServerState {
     /// The read-model pool.
     pub fn read_pool(&self) -> &sqlx::AnyPool {
         self.engine.db().pool()
+    }
+
+    /// The read-model database, for reads that may use its native pool.
+    pub fn read_db(&self) -> &altegon_projections::ReadDb {
+        self.engine.db()
     }
 
     /// Upload size rules from the configuration.

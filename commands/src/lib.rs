@@ -13,6 +13,7 @@ pub mod ids;
 pub mod metadata;
 pub mod password;
 pub mod pipeline;
+pub mod pool;
 pub mod sealed;
 pub mod store;
 pub mod summary;

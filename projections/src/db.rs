@@ -1,14 +1,20 @@
 //! The read-model database: PostgreSQL or SQLite behind one `AnyPool`. Queries are
 //! written once in the SQL both accept (`$1` placeholders, `BIGINT`, `TEXT`,
 //! `ON CONFLICT`); booleans are stored as 0/1 and times as RFC 3339 text.
+//!
+//! On PostgreSQL, reads that return many rows may also go through a native pool
+//! ([`ReadDb::pg_reads`]): `Any` copies every value of every row into its own
+//! form before it is decoded, which costs as much as the rest of such a request.
 
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::any::{AnyRow, install_default_drivers};
+use sqlx::postgres::PgRow;
+use sqlx::{Any, AnyConnection, AnyPool, Executor, FromRow};
 use tokio::sync::watch;
 
 use crate::ProjectionError;
+use crate::pg_reads::PgReads;
 
 /// Which SQL the database speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +29,49 @@ pub enum Dialect {
 #[derive(Clone, Debug)]
 pub struct ReadDb {
     pool: AnyPool,
+    /// On PostgreSQL: the native pool for reads of many rows; it opens its
+    /// connections when first used.
+    pg: Option<PgReads>,
     dialect: Dialect,
+}
+
+/// The rows of a read, from whichever pool ran it; decoded with [`Rows::decode`]
+/// into owned rows or into rows that borrow their text from these.
+pub enum Rows {
+    /// Read through the native PostgreSQL pool.
+    Pg(Vec<PgRow>),
+    /// Read through the `Any` pool.
+    Any(Vec<AnyRow>),
+}
+
+impl std::fmt::Debug for Rows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (pool, n) = match self {
+            Rows::Pg(rows) => ("pg", rows.len()),
+            Rows::Any(rows) => ("any", rows.len()),
+        };
+        write!(f, "Rows({pool}, {n} rows)")
+    }
+}
+
+impl Rows {
+    /// Decodes every row as `T`.
+    pub fn decode<'r, T>(&'r self) -> Result<Vec<T>, ProjectionError>
+    where
+        T: FromRow<'r, PgRow> + FromRow<'r, AnyRow>,
+    {
+        let decoded: Result<Vec<T>, sqlx::Error> = match self {
+            Rows::Pg(rows) => rows
+                .iter()
+                .map(<T as FromRow<'r, PgRow>>::from_row)
+                .collect(),
+            Rows::Any(rows) => rows
+                .iter()
+                .map(<T as FromRow<'r, AnyRow>>::from_row)
+                .collect(),
+        };
+        Ok(decoded?)
+    }
 }
 
 impl ReadDb {
@@ -49,9 +97,7 @@ impl ReadDb {
         } else {
             return Err(ProjectionError::UnsupportedUrl);
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(30))
+        let pool = altegon_commands::pool::pool_options::<Any>(max_connections)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
@@ -65,7 +111,11 @@ impl ReadDb {
             })
             .connect(&url)
             .await?;
-        Ok(Self { pool, dialect })
+        let pg = match dialect {
+            Dialect::Postgres => Some(PgReads::new(&url, max_connections)?),
+            Dialect::Sqlite => None,
+        };
+        Ok(Self { pool, pg, dialect })
     }
 
     /// Runs the read side's migrations (idempotent).
@@ -88,6 +138,11 @@ impl ReadDb {
     /// The pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The native pool for reads of many rows, on PostgreSQL.
+    pub fn pg_reads(&self) -> Option<&PgReads> {
+        self.pg.as_ref()
     }
 
     /// Which SQL it speaks.
@@ -136,8 +191,11 @@ impl ReadDb {
         }
     }
 
-    /// Closes the pool.
+    /// Closes the pools.
     pub async fn close(&self) {
+        if let Some(pg) = &self.pg {
+            pg.close();
+        }
         self.pool.close().await;
     }
 }

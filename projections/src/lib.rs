@@ -12,13 +12,14 @@ pub mod db;
 pub mod engine;
 pub mod error;
 pub mod models;
+pub mod pg_reads;
 pub mod projection;
 mod rebuild;
 mod schema;
 mod sql;
 mod verify;
 
-pub use db::{Dialect, ReadDb, sleep_or_stop};
+pub use db::{Dialect, ReadDb, Rows, sleep_or_stop};
 pub use engine::{ProjectionEngine, ProjectionStatus, RebuildProgress};
 pub use error::ProjectionError;
 pub use projection::{Applied, Projection, TableDef, Target};

@@ -5,6 +5,7 @@
 //! secret. Both are checked for signature, algorithm (exactly the configured one;
 //! never `none`), expiry, issuer and audience.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -131,7 +132,6 @@ impl std::str::FromStr for AccessAlgorithm {
 }
 
 /// Keys of one kind of token.
-#[derive(Clone)]
 struct KeyPair {
     algorithm: Algorithm,
     /// `None`: tokens of this kind are only verified here.
@@ -139,12 +139,13 @@ struct KeyPair {
     decoding: DecodingKey,
 }
 
-/// Signing and verification keys with their rules.
+/// Signing and verification keys with their rules. Cloned with every copy of
+/// the server state (several times a request), so the keys are shared.
 #[derive(Clone)]
 pub struct JwtKeys {
-    access: KeyPair,
-    room: KeyPair,
-    issuer: String,
+    access: Arc<KeyPair>,
+    room: Arc<KeyPair>,
+    issuer: Arc<str>,
     access_ttl: Duration,
     room_ttl: Duration,
 }
@@ -158,15 +159,15 @@ impl JwtKeys {
         room_ttl: Duration,
     ) -> Self {
         let bytes = secret.expose_secret().as_bytes();
-        let pair = KeyPair {
+        let pair = Arc::new(KeyPair {
             algorithm: Algorithm::HS256,
             encoding: Some(EncodingKey::from_secret(bytes)),
             decoding: DecodingKey::from_secret(bytes),
-        };
+        });
         Self {
             access: pair.clone(),
             room: pair,
-            issuer: issuer.to_owned(),
+            issuer: issuer.into(),
             access_ttl,
             room_ttl,
         }
@@ -183,7 +184,7 @@ impl JwtKeys {
         let bad = |what: &str, e: jsonwebtoken::errors::Error| {
             TokenError::BadKey(format!("the JWT {what} key does not parse: {e}"))
         };
-        self.access = match algorithm {
+        self.access = Arc::new(match algorithm {
             AccessAlgorithm::Hs256 => return Ok(self),
             AccessAlgorithm::Rs256 => KeyPair {
                 algorithm: Algorithm::RS256,
@@ -201,7 +202,7 @@ impl JwtKeys {
                     .transpose()
                     .map_err(|e| bad("private", e))?,
             },
-        };
+        });
         Ok(self)
     }
 
@@ -218,7 +219,7 @@ impl JwtKeys {
             roles,
             iat: now,
             exp: now + secs(self.access_ttl),
-            iss: self.issuer.clone(),
+            iss: self.issuer.to_string(),
             aud: ACCESS_AUDIENCE.into(),
             jti: Uuid::now_v7().to_string(),
         };
@@ -240,7 +241,7 @@ impl JwtKeys {
             grants,
             iat: now,
             exp: now + secs(self.room_ttl),
-            iss: self.issuer.clone(),
+            iss: self.issuer.to_string(),
             aud: ROOM_AUDIENCE.into(),
             jti: Uuid::now_v7().to_string(),
             max_participants,
@@ -265,7 +266,7 @@ impl JwtKeys {
         audience: &str,
     ) -> Result<T, TokenError> {
         let mut validation = Validation::new(keys.algorithm);
-        validation.set_issuer(&[&self.issuer]);
+        validation.set_issuer(&[&*self.issuer]);
         validation.set_audience(&[audience]);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);

@@ -19,6 +19,7 @@
 
 mod ingest;
 mod realtime;
+mod realtime_load;
 mod reporting;
 mod webhooks;
 
@@ -61,6 +62,12 @@ pub enum BenchCommand {
     Reporting(reporting::ReportingArgs),
     /// Chat fan-out in one room with many clients, beside a Node socket.io server.
     Realtime(realtime::RealtimeArgs),
+    /// The clients of `bench realtime`, in a process of their own (PLAN is JSON).
+    #[command(hide = true)]
+    RealtimeLoad {
+        /// The load plan: server URL, tokens, clients, rate, seconds.
+        plan: String,
+    },
     /// Webhook deliveries to a local receiver from many endpoints, beside the same
     /// signed POSTs sent without the dispatcher.
     Webhooks(webhooks::WebhooksArgs),
@@ -144,7 +151,9 @@ pub struct ListArgs {
 
 /// Runs a `bench` subcommand.
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
-    print_machine();
+    if !matches!(cmd, BenchCommand::RealtimeLoad { .. }) {
+        print_machine();
+    }
     match cmd {
         BenchCommand::Append(args) => append(args).await?,
         BenchCommand::Rebuild(args) => rebuild(args).await?,
@@ -153,6 +162,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Ingest(args) => ingest::ingest(args).await?,
         BenchCommand::Reporting(args) => reporting::reporting(args).await?,
         BenchCommand::Realtime(args) => realtime::realtime(args).await?,
+        BenchCommand::RealtimeLoad { plan } => realtime_load::run(&plan).await?,
         BenchCommand::Webhooks(args) => webhooks::webhooks(args).await?,
     }
     Ok(ExitCode::SUCCESS)

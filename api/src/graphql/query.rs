@@ -1,6 +1,7 @@
 //! Queries: the read models, with the same ownership rules as REST.
 
 use altegon_domain::{MeetingId, RoomId, UserId};
+use altegon_projections::models::meetings::MeetingRow;
 use altegon_projections::models::sessions::{self, ReportFilter};
 use altegon_projections::models::{audit, meetings, recordings, room_files, rooms, storage, users};
 use async_graphql::connection::Connection;
@@ -121,12 +122,14 @@ impl Query {
         let page = Page::new(first, after.as_deref()).gql()?;
         count_read(ctx);
         let rows = meetings::by_host(
-            app(ctx).read_pool(),
+            app(ctx).read_db(),
             &host.to_string(),
             page.fetch(),
             page.offset,
         )
         .await
+        .gql()?
+        .decode::<MeetingRow>()
         .gql()?;
         let node = ctx.look_ahead().field("edges").field("node");
         super::types::prime_meetings(ctx, &rows, &node).await?;

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Postgres;
 use sqlx::Row;
-use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use tokio::sync::watch;
 
 use super::{
@@ -49,9 +50,7 @@ struct Inner {
 impl PostgresEventStore {
     /// Connects to `url` and creates the schema when missing.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(30))
+        let pool = crate::pool::pool_options::<Postgres>(max_connections)
             .connect(url)
             .await?;
         Self::with_pool(pool).await

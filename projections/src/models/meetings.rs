@@ -1,11 +1,13 @@
 //! The `meetings` read model: what `GET /meetings/list/:userId` returns.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 use altegon_domain::DomainEvent;
 use async_trait::async_trait;
-use sqlx::{AnyConnection, AnyPool, FromRow};
+use sqlx::{AnyConnection, AnyPool, ColumnIndex, Decode, FromRow, Row};
 
+use crate::db::{ReadDb, Rows};
 use crate::sql::{Cell, load_by_ids, upsert};
 use crate::{Applied, Projection, ProjectionError, TableDef, Target, api_time};
 
@@ -98,22 +100,96 @@ impl MeetingRow {
     }
 }
 
-/// Meetings hosted by `host_id`, newest first.
+/// A meeting borrowed from a result row of [`by_host`]: a list is serialized from
+/// these without a copy of each text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeetingRef<'r> {
+    /// Id.
+    pub id: &'r str,
+    /// Title.
+    pub title: &'r str,
+    /// Host's id.
+    pub host_id: &'r str,
+    /// 1 when transcription is on.
+    pub transcript_enabled: i64,
+    /// 1 when a summary was generated.
+    pub summary_generated: i64,
+    /// Room, when set.
+    pub room_id: Option<&'r str>,
+    /// Recording ids as a JSON array.
+    pub recording_ids: &'r str,
+    /// Creation time.
+    pub created_at: &'r str,
+}
+
+/// By position in `COLUMNS` rather than by name, and without asking the row
+/// whether each column's type fits (these are the columns `TABLES` creates): a
+/// list decodes a thousand values, and those look-ups were a fifth of its work.
+impl<'r, R> FromRow<'r, R> for MeetingRef<'r>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    &'r str: Decode<'r, R::Database>,
+    i64: Decode<'r, R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(MeetingRef {
+            id: row.try_get_unchecked(0)?,
+            title: row.try_get_unchecked(1)?,
+            host_id: row.try_get_unchecked(2)?,
+            transcript_enabled: row.try_get_unchecked(3)?,
+            summary_generated: row.try_get_unchecked(4)?,
+            room_id: row.try_get_unchecked(5)?,
+            recording_ids: row.try_get_unchecked(6)?,
+            created_at: row.try_get_unchecked(7)?,
+        })
+    }
+}
+
+impl<'r> From<&'r MeetingRow> for MeetingRef<'r> {
+    fn from(row: &'r MeetingRow) -> Self {
+        MeetingRef {
+            id: &row.id,
+            title: &row.title,
+            host_id: &row.host_id,
+            transcript_enabled: row.transcript_enabled,
+            summary_generated: row.summary_generated,
+            room_id: row.room_id.as_deref(),
+            recording_ids: &row.recording_ids,
+            created_at: &row.created_at,
+        }
+    }
+}
+
+static BY_HOST: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {COLUMNS} FROM meetings WHERE host_id = $1 ORDER BY created_at DESC, id DESC \
+         LIMIT $2 OFFSET $3"
+    )
+});
+
+/// Meetings hosted by `host_id`, newest first; decode them as [`MeetingRow`] or
+/// [`MeetingRef`].
 pub async fn by_host(
-    pool: &AnyPool,
+    db: &ReadDb,
     host_id: &str,
     limit: i64,
     offset: i64,
-) -> Result<Vec<MeetingRow>, ProjectionError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM meetings WHERE host_id = $1 ORDER BY created_at DESC, id DESC \
-         LIMIT $2 OFFSET $3"
-    ))
-    .bind(host_id)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?)
+) -> Result<Rows, ProjectionError> {
+    Ok(match db.pg_reads() {
+        Some(pg) => Rows::Pg(
+            pg.fetch_all(sqlx::query(&BY_HOST).bind(host_id).bind(limit).bind(offset))
+                .await?,
+        ),
+        None => Rows::Any(
+            sqlx::query(&BY_HOST)
+                .bind(host_id)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(db.pool())
+                .await?,
+        ),
+    })
 }
 
 /// The most recent meeting held in `room_id`, if any.

@@ -1,9 +1,11 @@
 //! `bench realtime`: one room with many connected clients and a publisher sending
 //! chat at a fixed rate, through the relay, beside a plain Node socket.io v4 server
 //! relaying the same messages (`bench/realtime-baseline-server.js`). Figures:
-//! deliveries, delivery latency, server CPU time and memory.
+//! deliveries, delivery latency, server CPU time and memory. The clients are the
+//! same for both servers: `bench realtime-load` in a process of its own
+//! ([`super::realtime_load`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 
 use anyhow::Context;
@@ -23,11 +25,7 @@ pub struct RealtimeArgs {
     /// Seconds of publishing.
     #[arg(long, default_value_t = 10)]
     seconds: u32,
-    /// Node processes the receivers are spread over (the publisher has its own),
-    /// so that one client process's queue does not become the latency measured.
-    #[arg(long, default_value_t = 2)]
-    client_processes: usize,
-    /// Folder of the npm tools (socket.io-client, socket.io).
+    /// Folder of the npm tools (the baseline's socket.io).
     #[arg(long, default_value = "tests/tools")]
     tools: PathBuf,
 }
@@ -67,15 +65,14 @@ struct Run {
 
 /// Runs the load against a server, sampling the server's CPU time from the first
 /// published message to the last delivery.
-async fn load(tools: &Path, plan: &Value, server_pid: &str) -> anyhow::Result<Run> {
-    let mut child = tokio::process::Command::new("node")
-        .arg(tools.join("realtime-bench.js"))
+async fn load(plan: &Value, server_pid: &str) -> anyhow::Result<Run> {
+    let mut child = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["bench", "realtime-load"])
         .arg(plan.to_string())
-        .current_dir(tools)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .context("node could not be started")?;
+        .context("the load process could not be started")?;
     let mut lines =
         tokio::io::BufReader::new(child.stdout.take().context("client stdout")?).lines();
     let (mut cpu_start, mut cpu_end, mut rss_kib) = (0.0, 0.0, 0);
@@ -88,7 +85,7 @@ async fn load(tools: &Path, plan: &Value, server_pid: &str) -> anyhow::Result<Ru
         }
     }
     let status = child.wait().await?;
-    anyhow::ensure!(status.success(), "realtime-bench.js failed");
+    anyhow::ensure!(status.success(), "the load process failed");
     let num = |k: &str| result[k].as_f64().unwrap_or(f64::NAN);
     Ok(Run {
         deliveries: num("deliveries"),
@@ -149,8 +146,8 @@ pub async fn realtime(args: RealtimeArgs) -> anyhow::Result<()> {
     let receiver = token_for(guest).await?;
 
     println!(
-        "bench realtime: {} clients in one room, a publisher sending {} chat messages/s for {} s, websocket, receivers in {} Node processes, clients and server on this machine; server CPU counted while publishing",
-        args.clients, args.rate, args.seconds, args.client_processes
+        "bench realtime: {} clients in one room, a publisher sending {} chat messages/s for {} s, websocket, clients (one Rust process) and server on this machine; server CPU counted while publishing",
+        args.clients, args.rate, args.seconds
     );
     let plan = |url: &str| {
         json!({
@@ -160,10 +157,9 @@ pub async fn realtime(args: RealtimeArgs) -> anyhow::Result<()> {
             "clients": args.clients,
             "rate": args.rate,
             "seconds": args.seconds,
-            "processes": args.client_processes,
         })
     };
-    let ours = load(&tools, &plan(&base), &std::process::id().to_string()).await?;
+    let ours = load(&plan(&base), &std::process::id().to_string()).await?;
     server.stop().await?;
 
     let mut node = tokio::process::Command::new("node")
@@ -179,12 +175,7 @@ pub async fn realtime(args: RealtimeArgs) -> anyhow::Result<()> {
         .next_line()
         .await?
         .context("the baseline server printed no port")?;
-    let theirs = load(
-        &tools,
-        &plan(&format!("http://127.0.0.1:{}", port.trim())),
-        &pid,
-    )
-    .await?;
+    let theirs = load(&plan(&format!("http://127.0.0.1:{}", port.trim())), &pid).await?;
     let _ = node.kill().await;
 
     println!(
