@@ -228,16 +228,52 @@ fn engine(db: ReadDb, store: SharedEventStore) -> ProjectionEngine {
     ProjectionEngine::new(db, store, models::all())
 }
 
+/// The log, read models and engine of a test, its runners going.
+struct Running {
+    store: SharedEventStore,
+    db: ReadDb,
+    engine: ProjectionEngine,
+    stop: watch::Sender<bool>,
+    runners: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Starts the runners on `storage` and waits until `users` users' history is
+    /// in the read models.
+    async fn with_history(storage: &Storage, users: usize) -> Self {
+        let store = storage.store().await;
+        let db = storage.read_db().await;
+        let engine = engine(db.clone(), store.clone());
+        engine.prepare().await.unwrap();
+        let (stop, stopped) = watch::channel(false);
+        let runners = engine.spawn_runners(stopped);
+        let last = write_history(&store, users).await;
+        engine.wait_for(last, WAIT).await.unwrap();
+        Running {
+            store,
+            db,
+            engine,
+            stop,
+            runners,
+        }
+    }
+
+    /// Stops the runners and closes everything.
+    async fn finish(self, storage: Storage) {
+        self.stop.send(true).unwrap();
+        for r in self.runners {
+            r.await.unwrap();
+        }
+        self.db.close().await;
+        self.store.close().await;
+        storage.drop().await;
+    }
+}
+
 async fn a_rebuild_equals_the_live_read_model(storage: Storage) {
-    let store = storage.store().await;
-    let db = storage.read_db().await;
-    let engine = engine(db.clone(), store.clone());
-    engine.prepare().await.unwrap();
-    let (stop, stopped) = watch::channel(false);
-    let runners = engine.spawn_runners(stopped);
-    let last = write_history(&store, 8).await;
-    engine.wait_for(last, WAIT).await.unwrap();
-    let live = dump(&db).await;
+    let running = Running::with_history(&storage, 8).await;
+    let (store, db, engine) = (&running.store, &running.db, &running.engine);
+    let live = dump(db).await;
     let streams: Vec<&String> = live
         .iter()
         .filter(|l| l.starts_with("room_streams:"))
@@ -263,20 +299,14 @@ async fn a_rebuild_equals_the_live_read_model(storage: Storage) {
     engine.rebuild(None, |_, _| {}).await.unwrap();
     let more = writer.await.unwrap();
     engine.wait_for(more, WAIT).await.unwrap();
-    let after_concurrent = dump(&db).await;
+    let after_concurrent = dump(db).await;
 
     // A second rebuild with nothing happening equals what the runners made.
     engine.rebuild(None, |_, _| {}).await.unwrap();
-    assert_eq!(dump(&db).await, after_concurrent);
+    assert_eq!(dump(db).await, after_concurrent);
     assert!(after_concurrent.len() > live.len());
 
-    stop.send(true).unwrap();
-    for r in runners {
-        r.await.unwrap();
-    }
-    db.close().await;
-    store.close().await;
-    storage.drop().await;
+    running.finish(storage).await;
 }
 
 async fn write_history_more(store: &SharedEventStore) -> Position {
@@ -505,5 +535,63 @@ async fn two_engines_on_one_postgres_database_run_each_projection_once() {
     }
     b.db().close().await;
     store.close().await;
+    storage.drop().await;
+}
+
+/// A host's meetings read as owned rows and as borrowed rows say the same.
+async fn a_listed_meeting_reads_the_same_borrowed_and_owned(storage: Storage) {
+    let running = Running::with_history(&storage, 2).await;
+    let db = &running.db;
+    let (host,): (String,) = sqlx::query_as("SELECT host_id FROM meetings LIMIT 1")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let rows = models::meetings::by_host(db, &host, 100, 0).await.unwrap();
+    let owned = rows.decode::<models::meetings::MeetingRow>().unwrap();
+    let borrowed = rows.decode::<models::meetings::MeetingRef<'_>>().unwrap();
+    assert_eq!(owned.len(), 3);
+    assert!(owned.iter().all(|m| m.title.starts_with("Renamed")));
+    let from_owned: Vec<models::meetings::MeetingRef<'_>> = owned.iter().map(Into::into).collect();
+    assert_eq!(borrowed, from_owned);
+    running.finish(storage).await;
+}
+
+#[tokio::test]
+async fn sqlite_lists_read_the_same_borrowed_and_owned() {
+    a_listed_meeting_reads_the_same_borrowed_and_owned(Storage::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_lists_read_the_same_borrowed_and_owned() {
+    a_listed_meeting_reads_the_same_borrowed_and_owned(Storage::postgres().await).await;
+}
+
+/// A read dropped half-way through its answer leaves its connection fit for the
+/// next read: the list pool has one connection, so the second read gets it.
+#[tokio::test]
+async fn a_cancelled_list_read_leaves_its_connection_usable() {
+    let storage = Storage::postgres().await;
+    let Storage::Postgres { url, .. } = &storage else {
+        unreachable!()
+    };
+    let reads = altegon_projections::pg_reads::PgReads::new(url, 1).unwrap();
+    for _ in 0..3 {
+        let big = reads.fetch_all(sqlx::query(
+            "SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g",
+        ));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(5), big)
+                .await
+                .is_err(),
+            "the big read should still be running when dropped"
+        );
+        let rows = reads
+            .fetch_all(sqlx::query("SELECT 42::BIGINT AS answer"))
+            .await
+            .unwrap();
+        let answer: i64 = sqlx::Row::get(&rows[0], "answer");
+        assert_eq!((rows.len(), answer), (1, 42));
+    }
+    reads.close();
     storage.drop().await;
 }
