@@ -145,15 +145,20 @@ impl Presence {
                 continue;
             };
             for user in seats.sockets.into_keys() {
-                let caller = Caller {
-                    user_id: user,
-                    is_admin: false,
-                };
-                match leave_session(&self.bus, &context(user), session, caller).await {
-                    Ok(_) | Err(CommandError::Rejected(_)) => {}
-                    Err(e) => tracing::warn!(error = %e, %room, %user, "recording a leave failed"),
-                }
+                self.record_leave(room, session, user).await;
             }
+        }
+    }
+
+    /// Records that `user` left `session`; one who already left (rejected) is fine.
+    async fn record_leave(&self, room: RoomId, session: SessionId, user: UserId) {
+        let caller = Caller {
+            user_id: user,
+            is_admin: false,
+        };
+        match leave_session(&self.bus, &context(user), session, caller).await {
+            Ok(_) | Err(CommandError::Rejected(_)) => {}
+            Err(e) => tracing::warn!(error = %e, %room, %user, "recording a leave failed"),
         }
     }
 
@@ -183,14 +188,7 @@ impl Presence {
             let Some(session) = seats.session else {
                 return;
             };
-            let caller = Caller {
-                user_id: user,
-                is_admin: false,
-            };
-            match leave_session(&presence.bus, &context(user), session, caller).await {
-                Ok(_) | Err(CommandError::Rejected(_)) => {}
-                Err(e) => tracing::warn!(error = %e, %room, %user, "recording a leave failed"),
-            }
+            presence.record_leave(room, session, user).await;
             if seats.sockets.is_empty() {
                 rooms.remove(&room);
             }
