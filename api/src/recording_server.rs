@@ -17,6 +17,7 @@ use altegon_media::ingest::{
 };
 use altegon_projections::ProjectionEngine;
 use altegon_projections::models::recording_processing;
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -176,7 +177,7 @@ impl RecordingServer {
         let app = axum::Router::new().layer(layer);
         let task = tokio::spawn(async move {
             let served = axum::serve(
-                listener,
+                listener.tap_io(crate::server::send_without_delay),
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
             .with_graceful_shutdown(async move {

@@ -10,6 +10,7 @@ use altegon_commands::CommandBus;
 use altegon_projections::{ProjectionEngine, ReadDb, models};
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -155,7 +156,7 @@ impl Server {
 
         let task = tokio::spawn(async move {
             let served = axum::serve(
-                listener,
+                listener.tap_io(send_without_delay),
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
             .with_graceful_shutdown(async move {
@@ -264,5 +265,31 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+/// Turns Nagle's algorithm off on an accepted connection. Realtime messages are
+/// small and each should leave at once: held back until the client acknowledges
+/// the previous one, which clients delay, a message waits tens of milliseconds.
+/// Browsers and Node servers open their sockets the same way.
+pub(crate) fn send_without_delay(tcp: &mut tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %e, "TCP_NODELAY could not be set");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::send_without_delay;
+
+    #[tokio::test]
+    async fn accepted_connections_send_without_delay() -> anyhow::Result<()> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let _client = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
+        let (mut accepted, _) = listener.accept().await?;
+        assert!(!accepted.nodelay()?, "Nagle's algorithm is on by default");
+        send_without_delay(&mut accepted);
+        assert!(accepted.nodelay()?);
+        Ok(())
     }
 }

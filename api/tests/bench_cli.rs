@@ -97,7 +97,7 @@ fn bench_reporting_reports_each_route_beside_its_query() {
 }
 
 #[test]
-fn bench_realtime_reports_fan_out_beside_node() {
+fn bench_realtime_reports_fan_out_beside_node_the_library_alone_and_the_floor() {
     let tools = tools();
     let stdout = bench(&[
         "realtime",
@@ -115,7 +115,14 @@ fn bench_realtime_reports_fan_out_beside_node() {
         "{stdout}"
     );
     assert!(stdout.contains("| baseline: Node socket.io"), "{stdout}");
+    for reference in [
+        "| socketioxide 0.18 alone, same broadcast | 200 | 100.0 %",
+        "| floor: one pre-framed write per delivery | 200 | 100.0 %",
+    ] {
+        assert!(stdout.contains(reference), "{stdout}");
+    }
     assert!(stdout.contains("deliveries per CPU-second:"), "{stdout}");
+    assert!(stdout.contains("the floor is"), "{stdout}");
 }
 
 #[test]

@@ -13,12 +13,14 @@
 //! - `bench reporting`: the reporting routes on a million sessions, beside their
 //!   queries alone.
 //! - `bench realtime`: one room's chat fan-out to many clients, beside a Node
-//!   socket.io server.
+//!   socket.io server and the least any relay must do for the same load.
 //! - `bench webhooks`: webhook deliveries to a local receiver with many
 //!   endpoints, beside the same signed POSTs with nothing recorded.
 
 mod ingest;
 mod realtime;
+mod realtime_floor;
+mod realtime_library;
 mod realtime_load;
 mod reporting;
 mod webhooks;
@@ -68,6 +70,12 @@ pub enum BenchCommand {
         /// The load plan: server URL, tokens, clients, rate, seconds.
         plan: String,
     },
+    /// The least a relay must do for `bench realtime`'s load, as a server process.
+    #[command(hide = true)]
+    RealtimeFloor,
+    /// The Socket.IO library alone under `bench realtime`'s load, as a server process.
+    #[command(hide = true)]
+    RealtimeLibrary,
     /// Webhook deliveries to a local receiver from many endpoints, beside the same
     /// signed POSTs sent without the dispatcher.
     Webhooks(webhooks::WebhooksArgs),
@@ -151,7 +159,12 @@ pub struct ListArgs {
 
 /// Runs a `bench` subcommand.
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
-    if !matches!(cmd, BenchCommand::RealtimeLoad { .. }) {
+    if !matches!(
+        cmd,
+        BenchCommand::RealtimeLoad { .. }
+            | BenchCommand::RealtimeFloor
+            | BenchCommand::RealtimeLibrary
+    ) {
         print_machine();
     }
     match cmd {
@@ -163,6 +176,8 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Reporting(args) => reporting::reporting(args).await?,
         BenchCommand::Realtime(args) => realtime::realtime(args).await?,
         BenchCommand::RealtimeLoad { plan } => realtime_load::run(&plan).await?,
+        BenchCommand::RealtimeFloor => realtime_floor::run().await?,
+        BenchCommand::RealtimeLibrary => realtime_library::run().await?,
         BenchCommand::Webhooks(args) => webhooks::webhooks(args).await?,
     }
     Ok(ExitCode::SUCCESS)

@@ -51,7 +51,8 @@ async fn connect(base: &str, token: &str) -> anyhow::Result<Socket> {
         "{}/erizocontroller/socket.io/?EIO=4&transport=websocket",
         base.replacen("http", "ws", 1)
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+    // Without Nagle's algorithm, as browsers and Node's `ws` open their sockets.
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
         .await
         .with_context(|| format!("connecting to {url}"))?;
     let open = next_text(&mut ws).await?;
@@ -96,6 +97,7 @@ fn sent_at(packet: &str) -> Option<u64> {
 async fn receive(
     mut ws: Socket,
     arrived: Arc<AtomicU64>,
+    last_packet: Arc<AtomicU64>,
     mut stop: watch::Receiver<bool>,
 ) -> Vec<u32> {
     let mut latencies = Vec::new();
@@ -103,6 +105,7 @@ async fn receive(
         tokio::select! {
             message = ws.next() => match message {
                 Some(Ok(Message::Text(text))) => {
+                    last_packet.store(now_us(), Ordering::Relaxed);
                     if let Some(sent) = sent_at(text.as_str()) {
                         latencies.push(now_us().saturating_sub(sent).min(u32::MAX.into()) as u32);
                         arrived.fetch_add(1, Ordering::Relaxed);
@@ -124,6 +127,7 @@ async fn receive(
 pub async fn run(plan: &str) -> anyhow::Result<()> {
     let plan: Plan = serde_json::from_str(plan).context("the load plan")?;
     let arrived = Arc::new(AtomicU64::new(0));
+    let last_packet = Arc::new(AtomicU64::new(now_us()));
     let (stop, stopped) = watch::channel(false);
     let mut receivers = tokio::task::JoinSet::new();
     let mut connected = 0;
@@ -134,13 +138,25 @@ pub async fn run(plan: &str) -> anyhow::Result<()> {
         )
         .await?;
         for ws in sockets {
-            receivers.spawn(receive(ws, arrived.clone(), stopped.clone()));
+            receivers.spawn(receive(
+                ws,
+                arrived.clone(),
+                last_packet.clone(),
+                stopped.clone(),
+            ));
         }
         connected += batch;
     }
     let mut publisher = connect(&plan.url, &plan.publisher_token).await?;
-    // Let the joins' presence messages settle before measuring.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // What the joins set off (presence counts to everyone already in the room:
+    // half a million packets for a thousand joins) is not what is measured: wait
+    // until the receivers have heard nothing for half a second.
+    let settling = tokio::time::Instant::now();
+    while now_us().saturating_sub(last_packet.load(Ordering::Relaxed)) < 500_000
+        && settling.elapsed() < Duration::from_secs(60)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let total = u64::from(plan.rate) * u64::from(plan.seconds);
     let period = Duration::from_secs(1) / plan.rate.max(1);
