@@ -101,13 +101,11 @@ impl Streams {
     /// Turns the SFU's connected and closed peers into `stream-added` and
     /// `stream-removed` for the rooms, and passes on data channel messages.
     pub(crate) async fn follow(self: Arc<Self>, shared: Arc<Shared>) {
-        let mut events = self.sfu.events();
-        loop {
-            let event = match events.recv().await {
-                Ok(event) => event,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-            };
+        let Some(mut events) = self.sfu.take_events() else {
+            tracing::error!("the SFU's events are already being followed");
+            return;
+        };
+        while let Some(event) = events.recv().await {
             let Outcome { change, announce } = match event {
                 SfuEvent::Connected(peer) => self.connected(peer),
                 SfuEvent::Closed(peer) => self.closed(peer),

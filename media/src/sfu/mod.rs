@@ -14,6 +14,7 @@
 //! publisher sends on a data channel goes to the signaling layer, which relays it
 //! to the room.
 
+pub mod events;
 mod layers;
 mod peer;
 pub mod server;

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use str0m::change::{SdpAnswer, SdpOffer};
 use tokio::net::UdpSocket;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
-use super::{PeerId, Sfu, SfuError, SfuEvent};
+use super::events::{EventSender, SfuEvents};
+use super::{PeerId, Sfu, SfuError};
 
 /// Largest datagram read (above any path MTU).
 const MAX_DATAGRAM: usize = 2_000;
@@ -57,7 +58,7 @@ pub enum SfuServerError {
 #[derive(Clone)]
 pub struct SfuHandle {
     commands: mpsc::Sender<Command>,
-    events: broadcast::Sender<SfuEvent>,
+    events: std::sync::Arc<std::sync::Mutex<Option<SfuEvents>>>,
     address: SocketAddr,
 }
 
@@ -67,9 +68,13 @@ impl SfuHandle {
         self.address
     }
 
-    /// Connected and closed peers and data channel text, for the signaling layer.
-    pub fn events(&self) -> broadcast::Receiver<SfuEvent> {
-        self.events.subscribe()
+    /// Connected and closed peers and data channel text, for the signaling layer:
+    /// one reader, so the first call takes them and later ones get `None`.
+    pub fn take_events(&self) -> Option<SfuEvents> {
+        self.events
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     async fn ask<T>(
@@ -159,10 +164,10 @@ pub async fn start(
         ));
     }
     let (commands, receiver) = mpsc::channel(256);
-    let (events, _) = broadcast::channel(1_024);
+    let (events, reader) = super::events::channel();
     let handle = SfuHandle {
         commands,
-        events: events.clone(),
+        events: std::sync::Arc::new(std::sync::Mutex::new(Some(reader))),
         address,
     };
     tokio::spawn(async move {
@@ -179,7 +184,7 @@ async fn run(
     mut sfu: Sfu,
     socket: UdpSocket,
     mut commands: mpsc::Receiver<Command>,
-    events: broadcast::Sender<SfuEvent>,
+    mut events: EventSender,
 ) {
     let mut buf = vec![0_u8; MAX_DATAGRAM];
     let local = sfu.address;
@@ -210,7 +215,7 @@ async fn run(
             }
         }
         while let Some(event) = sfu.poll_event() {
-            let _ = events.send(event);
+            events.send(event);
         }
     }
 }
