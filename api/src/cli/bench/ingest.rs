@@ -195,6 +195,26 @@ pub(super) fn npm_tools(folder: &Path) -> anyhow::Result<PathBuf> {
     Ok(tools)
 }
 
+/// Starts a server process that prints its port on its first line; the process
+/// is killed when the child is dropped.
+pub(super) async fn start_port_printer(
+    command: &mut tokio::process::Command,
+) -> anyhow::Result<(tokio::process::Child, u16)> {
+    let mut server = command
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("a server process could not be started")?;
+    let stdout = server.stdout.take().context("server stdout")?;
+    let port = tokio::io::BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await?
+        .context("the server printed no port")?;
+    let port = port.trim().parse().context("the server printed no port")?;
+    Ok((server, port))
+}
+
 /// Runs `bench ingest`.
 pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     let tools = npm_tools(&args.tools)?;
@@ -239,23 +259,17 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     // Baseline: a plain Node socket.io server appending the same chunks to files.
     let baseline_dir = dir.path().join("baseline");
     std::fs::create_dir_all(&baseline_dir)?;
-    let mut baseline_server = tokio::process::Command::new("node")
-        .arg(tools.join("ingest-baseline-server.js"))
-        .arg(&baseline_dir)
-        .current_dir(&tools)
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let stdout = baseline_server.stdout.take().context("baseline stdout")?;
-    let port = tokio::io::BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await?
-        .context("the baseline server printed no port")?;
+    let (mut baseline_server, port) = start_port_printer(
+        tokio::process::Command::new("node")
+            .arg(tools.join("ingest-baseline-server.js"))
+            .arg(&baseline_dir)
+            .current_dir(&tools),
+    )
+    .await?;
     let baseline = node(
         &tools,
         "ingest-bench.js",
-        &plan(&format!("http://127.0.0.1:{}", port.trim()), None),
+        &plan(&format!("http://127.0.0.1:{port}"), None),
     )
     .await?;
     let baseline = Throughput::from(baseline.first().context("no result")?)?;

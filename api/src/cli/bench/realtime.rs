@@ -104,19 +104,9 @@ async fn load_separate(
     mut command: tokio::process::Command,
     plan: impl Fn(&str) -> Value,
 ) -> anyhow::Result<Run> {
-    let mut server = command
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("a server process could not be started")?;
+    let (mut server, port) = super::ingest::start_port_printer(&mut command).await?;
     let pid = server.id().context("server pid")?.to_string();
-    let stdout = server.stdout.take().context("server stdout")?;
-    let port = tokio::io::BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await?
-        .context("the server printed no port")?;
-    let run = load(&plan(&format!("http://127.0.0.1:{}", port.trim())), &pid).await;
+    let run = load(&plan(&format!("http://127.0.0.1:{port}")), &pid).await;
     let _ = server.kill().await;
     run
 }
