@@ -223,6 +223,11 @@ pub struct Config {
     /// generated and kept in the data dir when unset. Nodes sharing a log share it.
     #[serde(skip_serializing)]
     pub webhook_secrets_key: Option<SecretString>,
+    /// Key of the digests that tie an `Idempotency-Key` to its request
+    /// (`ALTEGON_IDEMPOTENCY_SECRET`); generated and kept in the data dir when
+    /// unset. Nodes sharing a log share it.
+    #[serde(skip_serializing)]
+    pub idempotency_secret: Option<SecretString>,
     /// Accept `http://` webhook URLs (`ALTEGON_WEBHOOK_ALLOW_HTTP`); off in
     /// production, where only HTTPS is accepted.
     pub webhook_allow_http: bool,
@@ -339,6 +344,7 @@ impl Default for Config {
             graphql_introspection: true,
             webhooks: true,
             webhook_secrets_key: None,
+            idempotency_secret: None,
             webhook_allow_http: false,
             webhook_allow_private_addresses: false,
             webhook_timeout_ms: 10_000,
@@ -517,6 +523,15 @@ impl Config {
             &self.webhook_secrets_key,
             "ALTEGON_WEBHOOK_SECRETS_KEY",
             "webhook-secrets-key",
+        )
+    }
+
+    /// The key of request digests kept with idempotent commands.
+    pub fn idempotency_secret(&self) -> Result<SecretString, ConfigError> {
+        self.secret_or_generated(
+            &self.idempotency_secret,
+            "ALTEGON_IDEMPOTENCY_SECRET",
+            "idempotency-secret",
         )
     }
 

@@ -15,6 +15,7 @@ pub mod contracts;
 pub mod error;
 pub mod geo;
 pub mod graphql;
+pub mod idempotency;
 pub mod json;
 pub mod rate_limit;
 pub mod realtime;

@@ -93,6 +93,7 @@ impl Server {
             webhooks,
             rate_limiter: crate::rate_limit::RateLimiter::from_config(&config).await?,
             revocations,
+            request_digests: crate::idempotency::RequestDigests::new(&config.idempotency_secret()?),
         });
         let state_blobs = state.blobs.backend_name();
         let sfu = match config.sfu_listen {
@@ -128,6 +129,10 @@ impl Server {
         let cors = crate::security::cors(&config);
         let app = crate::routes::router()
             .merge(crate::graphql::router(schema))
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::idempotency::digest_keyed_requests,
+            ))
             .route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 crate::rate_limit::limit,

@@ -46,6 +46,8 @@ pub struct ServerState {
     pub revocations: crate::auth::Revocations,
     /// Requests per caller and route group.
     pub rate_limiter: crate::rate_limit::RateLimiter,
+    /// Digests of requests carrying an `Idempotency-Key`.
+    pub request_digests: crate::idempotency::RequestDigests,
 }
 
 impl ServerState {

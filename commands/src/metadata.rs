@@ -47,6 +47,9 @@ pub struct CommandContext {
     pub client_ip: Option<String>,
     /// Makes retries of the same request land once.
     pub idempotency_key: Option<String>,
+    /// A keyed digest of the request that carried the `Idempotency-Key`: a retry
+    /// must be the same request, not only carry the same key.
+    pub request_digest: Option<String>,
 }
 
 impl CommandContext {
@@ -60,12 +63,19 @@ impl CommandContext {
             causation_id: None,
             client_ip: None,
             idempotency_key: None,
+            request_digest: None,
         }
     }
 
     /// The same context with an `Idempotency-Key`.
     pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// The same context with the digest of the request that carried the key.
+    pub fn with_request_digest(mut self, digest: impl Into<String>) -> Self {
+        self.request_digest = Some(digest.into());
         self
     }
 
@@ -80,6 +90,10 @@ impl CommandContext {
             client_ip: self.client_ip.clone(),
             occurred_at,
             idempotency_key: self.idempotency_key.clone(),
+            request_digest: self
+                .idempotency_key
+                .as_ref()
+                .and(self.request_digest.clone()),
         }
     }
 }
@@ -107,4 +121,8 @@ pub struct EventMetadata {
     /// The request's `Idempotency-Key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The keyed digest of the request that carried the key (none on events
+    /// recorded before digests were kept: their retries are not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_digest: Option<String>,
 }

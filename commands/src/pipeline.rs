@@ -207,6 +207,7 @@ impl CommandBus {
         // The claim itself is not keyed: its decide is already idempotent.
         let plain = CommandContext {
             idempotency_key: None,
+            request_digest: None,
             ..ctx.clone()
         };
         self.execute::<IdempotencyClaim>(&plain, &claim_key, &claim)
@@ -313,6 +314,13 @@ fn earlier_outcome(
             continue;
         };
         if meta.idempotency_key.as_ref() == Some(key) && meta.actor_id == ctx.actor.id {
+            if let (Some(then), Some(now)) = (&meta.request_digest, &ctx.request_digest)
+                && then != now
+            {
+                return Err(CommandError::Rejected(DomainError::Conflict(
+                    "the Idempotency-Key was already used with a different request",
+                )));
+            }
             earlier.push(event);
         }
     }

@@ -1,5 +1,6 @@
 //! The command pipeline against real stores: email uniqueness under concurrency,
-//! idempotent retries, conflict retries, and the metadata every event carries.
+//! idempotent retries and keys reused for other requests, conflict retries, and
+//! the metadata every event carries.
 
 use std::collections::HashSet;
 
@@ -150,6 +151,57 @@ async fn a_request_retried_with_its_idempotency_key_lands_once(backend: Backend)
     backend.cleanup(store).await;
 }
 
+async fn a_key_reused_for_a_different_request_is_refused(backend: Backend) {
+    let store = backend.open().await;
+    let bus = CommandBus::new(store.clone());
+    let host = register_user(&bus, &anonymous(), registration("host@example.com"))
+        .await
+        .unwrap();
+    let request = CreateMeeting {
+        title: "Standup".into(),
+        host_id: host.user_id,
+        transcript_enabled: true,
+    };
+    let first = as_user(host.user_id)
+        .with_idempotency_key("create-1")
+        .with_request_digest("digest-of-standup");
+    let (id, _) = create_meeting(&bus, &first, request.clone()).await.unwrap();
+
+    // The same request again: the first outcome.
+    let (again, _) = create_meeting(&bus, &first, request.clone()).await.unwrap();
+    assert_eq!(again, id);
+
+    // The same key on another request: refused, nothing created.
+    let other = as_user(host.user_id)
+        .with_idempotency_key("create-1")
+        .with_request_digest("digest-of-retro");
+    let retro = CreateMeeting {
+        title: "Retro".into(),
+        ..request.clone()
+    };
+    match create_meeting(&bus, &other, retro).await {
+        Err(CommandError::Rejected(DomainError::Conflict(message))) => {
+            assert!(message.contains("different request"), "{message}");
+        }
+        outcome => panic!("expected a conflict, got {outcome:?}"),
+    }
+
+    // Events kept without a digest are retried as before: the key alone decides.
+    let undigested = as_user(host.user_id).with_idempotency_key("create-2");
+    let (id2, _) = create_meeting(&bus, &undigested, request.clone())
+        .await
+        .unwrap();
+    let (again2, _) = create_meeting(
+        &bus,
+        &undigested.clone().with_request_digest("digest-of-standup"),
+        request,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again2, id2);
+    backend.cleanup(store).await;
+}
+
 async fn concurrent_updates_are_retried_until_all_land(backend: Backend) {
     let store = backend.open().await;
     let bus = CommandBus::new(store.clone());
@@ -272,6 +324,7 @@ macro_rules! on_backends {
 on_backends!(
     twenty_registrations_of_one_email_make_one_user,
     a_request_retried_with_its_idempotency_key_lands_once,
+    a_key_reused_for_a_different_request_is_refused,
     concurrent_updates_are_retried_until_all_land,
     every_event_carries_its_metadata
 );

@@ -102,7 +102,7 @@ impl FromRequestParts<AppState> for AuthUser {
 }
 
 /// The context a command records: actor, request and correlation ids, client
-/// address and `Idempotency-Key`.
+/// address, `Idempotency-Key` and the digest of the request that carried it.
 #[derive(Debug, Clone)]
 pub struct CommandCtx(pub CommandContext);
 
@@ -139,6 +139,10 @@ impl CommandCtx {
                 )
             })?;
             ctx.idempotency_key = Some(key.to_owned());
+            ctx.request_digest = parts
+                .extensions
+                .get::<crate::idempotency::RequestDigest>()
+                .map(|d| d.0.clone());
         }
         Ok(CommandCtx(ctx))
     }

@@ -680,6 +680,7 @@ async fn rebuild_in(args: &RebuildArgs, url: &str) -> anyhow::Result<()> {
         client_ip: None,
         occurred_at: Utc::now(),
         idempotency_key: None,
+        request_digest: None,
     })?;
     let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let writers: Vec<_> = (0..32)

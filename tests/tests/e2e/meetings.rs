@@ -175,7 +175,8 @@ async fn only_the_host_or_an_admin_touches_a_meeting() {
 }
 
 #[tokio::test]
-async fn a_create_retried_with_its_idempotency_key_makes_one_meeting() {
+async fn a_create_retried_with_its_idempotency_key_makes_one_meeting_and_the_key_fits_one_request()
+{
     let app = TestApp::start(Log::Sqlite).await;
     let (host, token) = app.user("retry-m@example.com").await;
     let send = || async {
@@ -195,6 +196,34 @@ async fn a_create_retried_with_its_idempotency_key_makes_one_meeting() {
     let second = send().await;
     assert_eq!(first, second);
     assert_eq!(list(&app, &token, &host).await.len(), 1);
+
+    // The same key on a different request is refused, not answered with the first.
+    let keyed = |body: Value| {
+        app.client
+            .post(format!("{}/meetings/create", app.base))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "create-weekly-1")
+            .json(&body)
+            .send()
+    };
+    let r = keyed(json!({ "title": "Monthly", "hostId": host, "transcriptEnabled": true }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("different request")),
+        "{body}"
+    );
+    assert_eq!(list(&app, &token, &host).await.len(), 1);
+    // A keyed body over the JSON limit is refused before anything is decided.
+    let r = keyed(json!({ "title": "x".repeat(100_000), "hostId": host }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+
     let r = app
         .client
         .post(format!("{}/meetings/create", app.base))

@@ -11,7 +11,8 @@ use utoipa::IntoParams;
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
 pub(crate) struct IdempotencyKey {
-    /// Makes a retried create return the first result (1-255 visible ASCII characters).
+    /// Makes a retried create return the first result (1-255 visible ASCII
+    /// characters); the same key on a different request is a 409.
     #[param(
         rename = "Idempotency-Key",
         pattern = "^[!-~]{1,255}$",
