@@ -28,6 +28,14 @@ fn registration(email: &str) -> RegisterUser {
     }
 }
 
+fn standup(host_id: UserId) -> CreateMeeting {
+    CreateMeeting {
+        title: "Standup".into(),
+        host_id,
+        transcript_enabled: true,
+    }
+}
+
 fn anonymous() -> CommandContext {
     CommandContext::new(Actor::default())
 }
@@ -93,11 +101,7 @@ async fn a_request_retried_with_its_idempotency_key_lands_once(backend: Backend)
         .await
         .unwrap();
     let ctx = as_user(host.user_id).with_idempotency_key("create-standup-1");
-    let request = CreateMeeting {
-        title: "Standup".into(),
-        host_id: host.user_id,
-        transcript_enabled: true,
-    };
+    let request = standup(host.user_id);
     let tasks: Vec<_> = (0..5)
         .map(|_| {
             let (bus, ctx, request) = (bus.clone(), ctx.clone(), request.clone());
@@ -157,11 +161,7 @@ async fn a_key_reused_for_a_different_request_is_refused(backend: Backend) {
     let host = register_user(&bus, &anonymous(), registration("host@example.com"))
         .await
         .unwrap();
-    let request = CreateMeeting {
-        title: "Standup".into(),
-        host_id: host.user_id,
-        transcript_enabled: true,
-    };
+    let request = standup(host.user_id);
     let first = as_user(host.user_id)
         .with_idempotency_key("create-1")
         .with_request_digest("digest-of-standup");
