@@ -1,11 +1,11 @@
 //! `bench realtime`: one room with many connected clients and a publisher sending
 //! chat at a fixed rate, through the relay, beside a plain Node socket.io v4 server
-//! relaying the same messages (`bench/realtime-baseline-server.js`) and a floor
-//! that does the least any relay must ([`super::realtime_floor`]). Figures:
-//! deliveries, delivery latency, server CPU time and memory. The clients are the
-//! same for both servers: `bench realtime-load` in a process of its own
+//! relaying the same messages (`bench/realtime-baseline-server.js`), socketioxide
+//! alone doing the same broadcast ([`super::realtime_library`]) and a floor that
+//! does the least any relay must ([`super::realtime_floor`]). Figures: deliveries,
+//! delivery latency, server CPU time and memory. The clients are the same for
+//! every server: `bench realtime-load` in a process of its own
 //! ([`super::realtime_load`]).
-
 use std::path::PathBuf;
 use std::process::Stdio;
 
